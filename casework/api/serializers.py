@@ -1,0 +1,89 @@
+"""Output shapes of the API (DESIGN.md §7 contract details)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Case, CaseEvent, Category, Grid, Unit
+from ..phone import phone_masked
+
+
+class CaseOut(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    reporter_phone = serializers.SerializerMethodField()
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    deadlines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "state",
+            "state_display",
+            "version",
+            "title",
+            "description",
+            "channel",
+            "grid",
+            "community",
+            "address",
+            "lat",
+            "long",
+            "reporter_name",
+            "reporter_phone",
+            "category",
+            "urgency",
+            "difficulty",
+            "unit",
+            "resolution",
+            "outcome",
+            "satisfaction",
+            "rating_comment",
+            "reject_reason",
+            "duplicate_of",
+            "created_at",
+            "updated_at",
+            "deadlines",
+        ]
+        read_only_fields = fields
+
+    def get_reporter_phone(self, case) -> str:
+        actor = self.context["actor"]
+        return case.reporter_phone if actor.sees_phone_numbers() else phone_masked(case.reporter_phone)
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "date-time"}})
+    def get_deadlines(self, case) -> dict:
+        # Filled by the SLA timers once they exist; running timer kind → due time.
+        return {}
+
+
+class CaseEventOut(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["seq", "transition", "from_state", "to_state", "actor", "at", "payload"]
+        read_only_fields = fields
+
+
+class GridOut(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["id", "code", "name", "community"]
+
+
+class UnitOut(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "kind"]
+
+
+class CategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "parent"]
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField()

@@ -1,0 +1,109 @@
+"""The REST door: parse, find the actor, call one domain function, serialize."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from workflows.case_lifecycle import TRANSITION_METHODS
+
+from .. import selectors
+from ..actors import actor_for_user
+from ..inputs import CollectInput
+from ..models import Case, Category, Grid, Unit
+from ..services.cases import case_collect, case_transition
+from .filters import CaseFilter
+from .serializers import CaseEventOut, CaseOut, CategoryOut, ErrorOut, GridOut, UnitOut
+
+ERRORS = {
+    400: OpenApiResponse(ErrorOut, description="Invalid input; `fields` names each problem."),
+    403: OpenApiResponse(ErrorOut, description="Not allowed for this user."),
+    404: OpenApiResponse(ErrorOut, description="No such case in your scope."),
+    409: OpenApiResponse(ErrorOut, description="Wrong state or stale version."),
+}
+
+
+class CasePagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CaseOut
+    lookup_field = "reference"
+    pagination_class = CasePagination
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Case.objects.none()
+        return selectors.case_list(actor=self.actor)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.actor = actor_for_user(request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "actor": getattr(self, "actor", None)}
+
+    def get_object(self):
+        return selectors.case_get(actor=self.actor, reference=self.kwargs["reference"])
+
+    @extend_schema(request=CollectInput, responses={201: CaseOut, **ERRORS})
+    def create(self, request):
+        case = case_collect(actor=self.actor, data=request.data)
+        return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Run a transition on the case",
+        description=(
+            "Payload per transition, always with the case's `version`: "
+            "classify {category, urgency, difficulty, unit}; accept {}; return {reason}; "
+            "resolve {result, outcome}; resolve_on_spot {result}; rate {satisfaction, comment}; "
+            "close {}; reopen {reason}; reject {reason, duplicate_of?}."
+        ),
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITION_METHODS))],
+        request=inline_serializer(
+            "TransitionIn", {"version": serializers.IntegerField()}, many=False
+        ),
+        responses={200: CaseOut, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transitions(self, request, reference, name):
+        case = self.get_object()
+        case = case_transition(
+            actor=self.actor,
+            case_id=case.pk,
+            name=name,
+            payload=request.data,
+            version=request.data.get("version"),
+        )
+        return Response(self.get_serializer(case).data)
+
+    @extend_schema(responses={200: CaseEventOut(many=True), 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request, reference):
+        case = self.get_object()
+        events = case.events.select_related("actor").order_by("seq")
+        return Response(CaseEventOut(events, many=True).data)
+
+
+class GridViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Grid.objects.all()
+    serializer_class = GridOut
+    pagination_class = None
+
+
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Unit.objects.filter(is_active=True)
+    serializer_class = UnitOut
+    pagination_class = None
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Category.objects.filter(is_active=True)
+    serializer_class = CategoryOut
+    pagination_class = None

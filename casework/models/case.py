@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from workflows.case_lifecycle import CaseLifecycle
+from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+
+from .organisation import Category, Community, Grid, Unit
+
+
+class Case(CaseLifecycle):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid"))
+    # Copied from the grid at intake so scope checks need no join.
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="cases", verbose_name=_("community")
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    long = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("category")
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    difficulty = models.CharField(_("difficulty"), max_length=10, choices=Difficulty.choices, blank=True)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("unit")
+    )
+    resolution = models.TextField(_("what was done"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("duplicate of")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["community", "state", "-created_at"], name="case_community_state"),
+            models.Index(fields=["grid", "-created_at"], name="case_grid_recent"),
+            models.Index(fields=["unit", "state"], name="case_unit_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"

@@ -1,0 +1,153 @@
+"""Case intake and transitions (DESIGN.md §3).
+
+Every change: lock the case, check version, state and permission, validate input, apply,
+bump `version`, write the CaseEvent — all in one transaction.
+"""
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from workflows.actors import Actor
+from workflows.case_lifecycle import TRANSITION_METHODS, may_collect
+
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..inputs import TRANSITION_INPUTS, CollectInput
+from ..models import Case, CaseEvent
+from .references import reference_next
+
+
+def _validate(serializer_class, data, **context) -> dict:
+    serializer = serializer_class(data=data, context=context)
+    if not serializer.is_valid():
+        raise Invalid(fields=serializer.errors)
+    return serializer.validated_data
+
+
+def _json_payload(data: dict) -> dict:
+    """Model instances become their id (cases their reference) so the log stays plain JSON."""
+    payload = {}
+    for key, value in data.items():
+        if isinstance(value, Case):
+            value = value.reference
+        elif isinstance(value, models.Model):
+            value = value.pk
+        payload[key] = value
+    return payload
+
+
+def _event_write(*, case: Case, transition: str, from_state: str, actor: Actor, at, payload):
+    last = case.events.aggregate(last=models.Max("seq"))["last"] or 0
+    return CaseEvent.objects.create(
+        case=case,
+        seq=last + 1,
+        transition=transition,
+        from_state=from_state,
+        to_state=case.state,
+        actor_id=actor.user_id,
+        at=at,
+        payload=payload,
+    )
+
+
+def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Case:
+    """File a new case. `channel` overrides the caller's choice for doors that fix it."""
+    if channel is not None:
+        data = {**data, "channel": channel}
+    clean = _validate(CollectInput, data)
+    grid = clean["grid"]
+    if not may_collect(actor, grid_id=grid.pk, community_id=grid.community_id):
+        raise Forbidden(_("You may not file cases for this grid."))
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case(
+            reference=reference_next(at=now),
+            title=clean["title"],
+            description=clean["description"],
+            channel=clean["channel"],
+            grid=grid,
+            community_id=grid.community_id,
+            address=clean["address"],
+            lat=None if clean["lat"] is None else round(clean["lat"], 6),
+            long=None if clean["long"] is None else round(clean["long"], 6),
+            reporter_name=clean["reporter_name"],
+            reporter_phone=clean["reporter_phone"],
+            category=clean["category"],
+            urgency=clean["urgency"],
+            created_by_id=actor.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        case.save()
+        _event_write(
+            case=case,
+            transition="collect",
+            from_state="",
+            actor=actor,
+            at=now,
+            payload=_json_payload(
+                {k: clean[k] for k in ("channel", "grid", "category", "urgency")}
+            ),
+        )
+    return case
+
+
+def case_transition(
+    *, actor: Actor, case_id: int, name: str, payload: dict, version: int | None
+) -> Case:
+    """Run transition `name` on the case; raise a DomainError and change nothing otherwise."""
+    if name not in TRANSITION_METHODS:
+        raise NotFound(_("Unknown transition “%(name)s”.") % {"name": name})
+    if version is None:
+        raise Invalid(fields={"version": [_("This field is required.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock first: two people may act on one case at once; the second waits, then sees
+        # the bumped version and gets a clean 409.
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.version != version:
+            raise Conflict(
+                _("The case was changed by someone else (version %(current)s, you sent %(sent)s).")
+                % {"current": case.version, "sent": version},
+                code="stale_version",
+            )
+        method = getattr(case, TRANSITION_METHODS[name])
+        if not can_proceed(method, check_conditions=False):
+            raise Conflict(
+                _("“%(name)s” is not possible while the case is %(state)s.")
+                % {"name": name, "state": case.get_state_display()},
+                code="invalid_state",
+            )
+        if not has_transition_perm(method, actor):
+            raise Forbidden(_("You may not run “%(name)s” on this case.") % {"name": name})
+        if not can_proceed(method):
+            raise Conflict(
+                _("“%(name)s” needs the resident's rating first.") % {"name": name},
+                code="condition_failed",
+            )
+        clean = _validate(TRANSITION_INPUTS[name], payload, case=case)
+        from_state = case.state
+        before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
+        method(**clean)
+        case.version += 1
+        case.updated_at = now
+        changed = [
+            f.attname
+            for f in case._meta.concrete_fields
+            if getattr(case, f.attname) != before[f.attname]
+        ]
+        try:
+            case.save(update_fields=changed)
+        except ConcurrentTransition as exc:  # the row lock should make this unreachable
+            raise Conflict(code="stale_version") from exc
+        _event_write(
+            case=case,
+            transition=name,
+            from_state=from_state,
+            actor=actor,
+            at=now,
+            payload=_json_payload(clean),
+        )
+    return case
+
