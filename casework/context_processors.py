@@ -1,4 +1,5 @@
 from .actors import actor_for_user
+from .views.access import pages_for
 
 
 def navigation(request):
@@ -7,4 +8,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     actor = actor_for_user(user)
-    return {"actor": actor}
+    match = getattr(request, "resolver_match", None)
+    return {
+        "actor": actor,
+        "nav_pages": pages_for(actor),
+        "nav_current": match.url_name if match else None,
+    }

@@ -44,6 +44,12 @@ class CollectInput(serializers.Serializer):
         return attrs
 
 
+class VersionInput(serializers.Serializer):
+    """The case version a transition was built on; a mismatch is a 409, not a 400."""
+
+    version = serializers.IntegerField(min_value=1)
+
+
 class ClassifyInput(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
     urgency = serializers.ChoiceField(choices=Urgency.choices)

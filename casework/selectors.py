@@ -3,9 +3,10 @@
 from django.db.models import Q, QuerySet
 
 from workflows.actors import Actor
+from workflows.case_states import State
 
 from .errors import NotFound
-from .models import Case
+from .models import Case, CaseEvent, Category, Grid, Unit
 
 
 def case_scope_q(actor: Actor) -> Q:
@@ -39,3 +40,48 @@ def case_get(*, actor: Actor, reference: str) -> Case:
     if case is None:
         raise NotFound()
     return case
+
+
+# Work lists behind the staff pages; each narrows `case_list`, so scope stays built in.
+
+
+def case_grid_list(*, actor: Actor) -> QuerySet[Case]:
+    """A grid worker's own grids, newest first."""
+    return case_list(actor=actor).filter(grid_id__in=actor.grids)
+
+
+def case_dispatch_queue(*, actor: Actor) -> QuerySet[Case]:
+    """Collected cases waiting for a dispatcher of their community, oldest first."""
+    cases = case_list(actor=actor).filter(state=State.COLLECTED)
+    if not actor.is_superuser:
+        cases = cases.filter(community_id__in=actor.dispatch_communities)
+    return cases.order_by("created_at", "id")
+
+
+def case_unit_inbox(*, actor: Actor) -> QuerySet[Case]:
+    """Cases assigned to the actor's units that are still to accept or to handle, oldest first."""
+    cases = case_list(actor=actor).filter(state__in=[State.CLASSIFIED, State.HANDLING])
+    if not actor.is_superuser:
+        cases = cases.filter(unit_id__in=actor.units)
+    return cases.order_by("created_at", "id")
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("seq")
+
+
+def grids_for_intake(*, actor: Actor) -> QuerySet[Grid]:
+    """The grids the actor may file cases for (mirrors `workflows.case_lifecycle.may_collect`)."""
+    grids = Grid.objects.select_related("community")
+    if actor.is_superuser:
+        return grids
+    return grids.filter(Q(pk__in=actor.grids) | Q(community_id__in=actor.dispatch_communities))
+
+
+def units_for_case(*, case: Case) -> QuerySet[Unit]:
+    """Active units serving the case's community: the ones it may be assigned to."""
+    return Unit.objects.filter(is_active=True, communities=case.community_id)
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("parent")

@@ -35,8 +35,14 @@ class Actor:
     def is_supervisor(self) -> bool:
         return bool(self.supervised_communities)
 
-    def sees_phone_numbers(self) -> bool:
-        return self.is_dispatcher or self.is_superuser
+    def sees_phone_numbers(self, community_id: int | None = None) -> bool:
+        """Dispatchers read reporters' phones in their own communities (DESIGN.md §2: never
+        globally). Without a community: whether they may in any community."""
+        if self.is_superuser:
+            return True
+        if community_id is None:
+            return self.is_dispatcher
+        return community_id in self.dispatch_communities
 
 
 SYSTEM = Actor(is_system=True)

@@ -48,7 +48,9 @@ class CaseOut(serializers.ModelSerializer):
 
     def get_reporter_phone(self, case) -> str:
         actor = self.context["actor"]
-        return case.reporter_phone if actor.sees_phone_numbers() else phone_masked(case.reporter_phone)
+        if actor.sees_phone_numbers(case.community_id):
+            return case.reporter_phone
+        return phone_masked(case.reporter_phone)
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "date-time"}})
     def get_deadlines(self, case) -> dict:

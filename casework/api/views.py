@@ -79,7 +79,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             case_id=case.pk,
             name=name,
             payload=request.data,
-            version=request.data.get("version"),
+            # A body that is not an object has no version; the service answers 400.
+            version=request.data.get("version") if isinstance(request.data, dict) else None,
         )
         return Response(self.get_serializer(case).data)
 

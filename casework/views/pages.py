@@ -1,7 +1,186 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Staff pages: thin views that find the actor, call one selector or service, and render.
+
+Rules live in the services and `workflows/`; these views only translate between HTTP and
+the domain (see `access.staff_page` for how domain errors become 403/404 pages).
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from workflows.case_lifecycle import TRANSITION_NAMES
+
+from .. import selectors
+from ..errors import Conflict, Invalid
+from ..forms import TRANSITION_FORMS, CollectForm
+from ..phone import phone_masked
+from ..services.cases import case_collect, case_transition
+from .access import staff_page
+from .timeline import TRANSITION_LABELS, timeline
+
+PER_PAGE = 50
 
 
-@login_required
-def home(request):
-    return render(request, "casework/home.html")
+@require_GET
+@staff_page()
+def home(request, actor):
+    """Send each person to the page where their work waits."""
+    if actor.is_grid_worker:
+        return redirect("my-grid")
+    if actor.is_dispatcher:
+        return redirect("dispatch-queue")
+    if actor.is_unit_member:
+        return redirect("unit-inbox")
+    return redirect("case-list")
+
+
+def _case_list_page(request, cases, *, heading, lead, empty):
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "casework/case_list.html",
+        {"page": page, "cases": page.object_list, "heading": heading, "lead": lead, "empty": empty},
+    )
+
+
+@require_GET
+@staff_page("case-list")
+def case_list(request, actor):
+    return _case_list_page(
+        request,
+        selectors.case_list(actor=actor),
+        heading=gettext_lazy("All cases"),
+        lead=gettext_lazy("Every case you may see, newest first."),
+        empty=gettext_lazy("No cases yet."),
+    )
+
+
+@require_GET
+@staff_page("my-grid")
+def my_grid(request, actor):
+    return _case_list_page(
+        request,
+        selectors.case_grid_list(actor=actor),
+        heading=gettext_lazy("My grid"),
+        lead=gettext_lazy("Cases filed in your grids, newest first."),
+        empty=gettext_lazy("No cases in your grids yet."),
+    )
+
+
+@require_GET
+@staff_page("dispatch-queue")
+def dispatch_queue(request, actor):
+    return _case_list_page(
+        request,
+        selectors.case_dispatch_queue(actor=actor),
+        heading=gettext_lazy("Dispatch queue"),
+        lead=gettext_lazy("Collected cases waiting to be classified, oldest first."),
+        empty=gettext_lazy("Nothing waits for dispatch."),
+    )
+
+
+@require_GET
+@staff_page("unit-inbox")
+def unit_inbox(request, actor):
+    return _case_list_page(
+        request,
+        selectors.case_unit_inbox(actor=actor),
+        heading=gettext_lazy("Unit inbox"),
+        lead=gettext_lazy("Cases assigned to your unit: accept them, then report back."),
+        empty=gettext_lazy("Nothing is assigned to your unit."),
+    )
+
+
+@staff_page("case-new")
+def case_new(request, actor):
+    if request.method != "POST":
+        return render(request, "casework/case_new.html", {"form": CollectForm(actor=actor)})
+    try:
+        case = case_collect(actor=actor, data=request.POST)
+    except Invalid as exc:
+        form = CollectForm(request.POST, actor=actor, service_errors=exc.fields)
+        return render(
+            request, "casework/case_new.html", {"form": form, "error": exc.detail}, status=400
+        )
+    messages.success(
+        request, _("Case %(reference)s has been filed.") % {"reference": case.reference}
+    )
+    return redirect("case-detail", reference=case.reference)
+
+
+@require_GET
+@staff_page()
+def case_detail(request, actor, reference):
+    case = selectors.case_get(actor=actor, reference=reference)
+    return _case_page(request, actor, case)
+
+
+@require_POST
+@staff_page()
+def case_transition_run(request, actor, reference, name):
+    case = selectors.case_get(actor=actor, reference=reference)
+    try:
+        case = case_transition(
+            actor=actor,
+            case_id=case.pk,
+            name=name,
+            payload=request.POST,
+            version=_version(request.POST.get("version")),
+        )
+    except Conflict as exc:
+        # Show the case as it is now; the person decides again on fresh forms.
+        case = selectors.case_get(actor=actor, reference=reference)
+        return _case_page(request, actor, case, error=exc.detail, status=409)
+    except Invalid as exc:
+        return _case_page(
+            request, actor, case, error=exc.detail, failed=(name, request.POST, exc.fields), status=400
+        )
+    messages.success(
+        request,
+        _("%(transition)s: case %(reference)s is now “%(state)s”.")
+        % {
+            "transition": TRANSITION_LABELS.get(name, name),
+            "reference": case.reference,
+            "state": case.get_state_display(),
+        },
+    )
+    # After a return the unit no longer sees the case: send them back to their work.
+    if not selectors.case_list(actor=actor).filter(pk=case.pk).exists():
+        return redirect("home")
+    return redirect("case-detail", reference=case.reference)
+
+
+def _version(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _case_page(request, actor, case, *, error=None, failed=None, status=200):
+    """The case page: summary, timeline and one form per transition the actor can run now."""
+    available = {
+        TRANSITION_NAMES[transition.name]
+        for transition in case.get_available_user_state_transitions(actor)
+        if transition.name in TRANSITION_NAMES
+    }
+    forms = []
+    for name, form_class in TRANSITION_FORMS.items():
+        if name not in available:
+            continue
+        if failed is not None and failed[0] == name:
+            forms.append(form_class(failed[1], case=case, service_errors=failed[2]))
+        else:
+            forms.append(form_class(case=case))
+    sees_phone = actor.sees_phone_numbers()
+    context = {
+        "case": case,
+        "reporter_phone": case.reporter_phone if sees_phone else phone_masked(case.reporter_phone),
+        "timeline": timeline(list(selectors.case_events(case=case))),
+        "transition_forms": forms,
+        "error": error,
+    }
+    return render(request, "casework/case_detail.html", context, status=status)

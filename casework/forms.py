@@ -1,0 +1,201 @@
+"""Forms for the staff pages: they render fields and show the errors the services found.
+
+They never validate: the page posts what the person typed to the service, which checks it
+with `casework.inputs` like every other door. A form only keeps the typed values and
+places each `Invalid.fields` message next to its field.
+"""
+
+from django import forms
+from django.forms.utils import ErrorDict
+from django.utils.translation import gettext_lazy as _
+
+from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+
+from . import selectors
+
+# Channels a person can choose at intake; `open311` and `api` are set by those doors.
+PAGE_CHANNELS = [
+    (value, label) for value, label in Channel.choices if value not in {Channel.OPEN311, Channel.API}
+]
+
+
+class DisplayForm(forms.Form):
+    """A form that renders only; `errors` are the service's, never the form's own."""
+
+    def __init__(self, *args, service_errors: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service_errors = service_errors or {}
+
+    def full_clean(self):
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        for name, messages in self.service_errors.items():
+            if not isinstance(messages, list | tuple):
+                messages = [messages]
+            field = name if name in self.fields else None
+            self.add_error(field, forms.ValidationError([str(message) for message in messages]))
+
+
+def _text(**attrs):
+    return forms.TextInput(attrs=attrs)
+
+
+def _area(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class CollectForm(DisplayForm):
+    title = forms.CharField(label=_("Title"), max_length=200, widget=_text(autocomplete="off"))
+    description = forms.CharField(label=_("What happened"), widget=_area(5))
+    grid = forms.ModelChoiceField(label=_("Grid"), queryset=None, empty_label=None)
+    channel = forms.ChoiceField(label=_("Channel"), choices=PAGE_CHANNELS)
+    address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        help_text=_("Building, entrance, door number."),
+        widget=_text(autocomplete="off"),
+    )
+    reporter_name = forms.CharField(
+        label=_("Resident's name"), required=False, widget=_text(autocomplete="off")
+    )
+    reporter_phone = forms.CharField(
+        label=_("Resident's phone"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=None, required=False, empty_label=_("— not sure —")
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = selectors.grids_for_intake(actor=actor)
+        self.fields["category"].queryset = selectors.categories_active()
+
+
+class TransitionForm(DisplayForm):
+    """One transition on one case; posts the case's `version` so a stale page gets a conflict."""
+
+    transition = ""
+    heading = ""
+    submit_label = ""
+    danger = False
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.transition}-%s")
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", case.version)
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+
+class ClassifyForm(TransitionForm):
+    transition = "classify"
+    heading = _("Classify and assign")
+    submit_label = _("Assign")
+
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    difficulty = forms.ChoiceField(label=_("Difficulty"), choices=Difficulty.choices)
+    unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=None)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("category", case.category_id)
+        kwargs["initial"].setdefault("urgency", case.urgency)
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["category"].queryset = selectors.categories_active()
+        self.fields["unit"].queryset = selectors.units_for_case(case=case)
+
+
+class ResolveOnSpotForm(TransitionForm):
+    transition = "resolve_on_spot"
+    heading = _("Settled on the spot")
+    submit_label = _("Record as settled")
+
+    result = forms.CharField(label=_("What was done"), widget=_area())
+
+
+class AcceptForm(TransitionForm):
+    transition = "accept"
+    heading = _("Accept (report for duty)")
+    submit_label = _("Accept")
+
+
+class ReturnForm(TransitionForm):
+    transition = "return"
+    heading = _("Return to the dispatcher")
+    submit_label = _("Return")
+    danger = True
+
+    reason = forms.CharField(label=_("Reason"), widget=_area())
+
+
+class ResolveForm(TransitionForm):
+    transition = "resolve"
+    heading = _("Report back")
+    submit_label = _("Resolve")
+
+    result = forms.CharField(label=_("What was done"), widget=_area())
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+
+
+class RateForm(TransitionForm):
+    transition = "rate"
+    heading = _("Resident's satisfaction")
+    submit_label = _("Record rating")
+
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=_area(2))
+
+
+class CloseForm(TransitionForm):
+    transition = "close"
+    heading = _("Close the case")
+    submit_label = _("Close")
+
+
+class ReopenForm(TransitionForm):
+    transition = "reopen"
+    heading = _("Reopen")
+    submit_label = _("Reopen")
+    danger = True
+
+    reason = forms.CharField(label=_("Reason"), widget=_area())
+
+
+class RejectForm(TransitionForm):
+    transition = "reject"
+    heading = _("Reject")
+    submit_label = _("Reject")
+    danger = True
+
+    reason = forms.CharField(label=_("Reason"), widget=_area())
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of"),
+        required=False,
+        help_text=_("Reference of the original case, if this one repeats it."),
+        widget=_text(placeholder="SS-YYYYMM-NNNNNN", autocomplete="off"),
+    )
+
+
+# In the order the case page shows them.
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    form.transition: form
+    for form in [
+        ClassifyForm,
+        ResolveOnSpotForm,
+        AcceptForm,
+        ResolveForm,
+        RateForm,
+        CloseForm,
+        ReturnForm,
+        ReopenForm,
+        RejectForm,
+    ]
+}

@@ -1,0 +1,118 @@
+"""The case page's timeline: each CaseEvent as who, when, what and its details in words."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, State, Urgency
+
+from ..models import CaseEvent, Category, Grid, Unit
+
+TRANSITION_LABELS = {
+    "collect": _("Filed"),
+    "classify": _("Classified and assigned"),
+    "resolve_on_spot": _("Settled on the spot"),
+    "accept": _("Accepted"),
+    "return": _("Returned to the dispatcher"),
+    "resolve": _("Resolved"),
+    "rate": _("Rated"),
+    "close": _("Closed"),
+    "reopen": _("Reopened"),
+    "reject": _("Rejected"),
+    "escalate": _("Escalated to consultation"),
+    "decide": _("Decided"),
+    "suspend": _("Suspended"),
+    "resume": _("Resumed"),
+}
+
+# Payload key → its label and, for choices, the enumeration that names its values.
+DETAIL_LABELS = {
+    "channel": (_("Channel"), Channel),
+    "grid": (_("Grid"), None),
+    "category": (_("Category"), None),
+    "urgency": (_("Urgency"), Urgency),
+    "difficulty": (_("Difficulty"), Difficulty),
+    "unit": (_("Handling unit"), None),
+    "result": (_("What was done"), None),
+    "outcome": (_("Outcome"), Outcome),
+    "reason": (_("Reason"), None),
+    "satisfaction": (_("Satisfaction"), Satisfaction),
+    "comment": (_("Comment"), None),
+    "duplicate_of": (_("Duplicate of"), None),
+}
+# Payload keys holding an id, and the model it points at.
+DETAIL_MODELS = {"grid": Grid, "category": Category, "unit": Unit}
+
+
+@dataclass
+class TimelineEntry:
+    seq: int
+    transition: str
+    label: str
+    at: object
+    who: str
+    to_state: str
+    to_state_label: str
+    details: list[tuple[str, object]] = field(default_factory=list)
+
+
+def timeline(events: list[CaseEvent]) -> list[TimelineEntry]:
+    names = _names_for(events)
+    entries = []
+    for event in events:
+        entries.append(
+            TimelineEntry(
+                seq=event.seq,
+                transition=event.transition,
+                label=TRANSITION_LABELS.get(event.transition, event.transition),
+                at=event.at,
+                who=_who(event),
+                to_state=event.to_state,
+                to_state_label=_state_label(event.to_state),
+                details=_details(event.payload or {}, names),
+            )
+        )
+    return entries
+
+
+def _names_for(events) -> dict[tuple[str, object], str]:
+    """Look up every id the payloads mention, one query per kind."""
+    wanted: dict[str, set] = {key: set() for key in DETAIL_MODELS}
+    for event in events:
+        for key in DETAIL_MODELS:
+            value = (event.payload or {}).get(key)
+            if isinstance(value, int):
+                wanted[key].add(value)
+    names = {}
+    for key, model in DETAIL_MODELS.items():
+        if not wanted[key]:
+            continue
+        objects = model.objects.filter(pk__in=wanted[key])
+        if model is Category:
+            objects = objects.select_related("parent")
+        names.update({(key, obj.pk): str(obj) for obj in objects})
+    return names
+
+
+def _details(payload: dict, names: dict) -> list[tuple[str, object]]:
+    details = []
+    for key, value in payload.items():
+        if value is None or value == "":
+            continue
+        label, choices = DETAIL_LABELS.get(key, (key, None))
+        if choices is not None and value in choices.values:
+            value = choices(value).label
+        elif key in DETAIL_MODELS:
+            value = names.get((key, value), value)
+        details.append((label, value))
+    return details
+
+
+def _who(event: CaseEvent) -> str:
+    if event.actor is None:
+        return str(_("System"))
+    return event.actor.get_full_name() or event.actor.get_username()
+
+
+def _state_label(state: str) -> str:
+    return State(state).label if state in State.values else state

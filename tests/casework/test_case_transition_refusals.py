@@ -1,0 +1,317 @@
+"""Refused transitions change nothing (DESIGN.md §3): 409 for the wrong state or a stale
+version, 403 for the wrong person, 404/400 for a bad request — and in every case the
+state, version, row and event log stay exactly as they were."""
+
+import pytest
+
+from tests.factories import case_snapshot, transition_url
+from workflows.case_lifecycle import TRANSITION_METHODS
+
+STATES = ["collected", "classified", "handling", "evaluating", "evaluating_rated", "closed", "rejected"]
+
+# Where each transition may start (evaluating_rated is evaluating with a rating).
+ALLOWED_FROM = {
+    "classify": {"collected"},
+    "resolve_on_spot": {"collected"},
+    "accept": {"classified"},
+    "return": {"classified"},
+    "resolve": {"handling"},
+    "rate": {"evaluating", "evaluating_rated"},
+    "close": {"evaluating_rated"},
+    "reopen": {"evaluating", "evaluating_rated"},
+    "reject": {"collected", "classified"},
+}
+
+# Who would run it; the wrong-state refusal must come whoever asks.
+RUNNER = {
+    "classify": "dispatcher",
+    "resolve_on_spot": "gridworker",
+    "accept": "unitmember",
+    "return": "unitmember",
+    "resolve": "unitmember",
+    "rate": "gridworker",
+    "close": "dispatcher",
+    "reopen": "supervisor",
+    "reject": "dispatcher",
+}
+
+
+def _payload(demo, name):
+    return {
+        "classify": demo.classify_payload(),
+        "resolve_on_spot": {"result": "现场解决"},
+        "accept": {},
+        "return": {"reason": "不归我们管"},
+        "resolve": {"result": "已处理", "outcome": "fixed"},
+        "rate": {"satisfaction": "satisfied", "comment": ""},
+        "close": {},
+        "reopen": {"reason": "重新办理"},
+        "reject": {"reason": "不予受理"},
+    }[name]
+
+
+def _post(api, username, case, name, payload, version=None):
+    version = case.version if version is None else version
+    return api(username).post(transition_url(case.reference, name), {**payload, "version": version})
+
+
+def _assert_error(response, status, error):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error", "detail", "fields"}
+    assert body["error"] == error
+    assert body["detail"]
+    return body
+
+
+def test_the_tables_here_cover_every_transition():
+    assert set(ALLOWED_FROM) == set(RUNNER) == set(TRANSITION_METHODS)
+
+
+WRONG_STATE = [
+    (name, state) for name in ALLOWED_FROM for state in STATES if state not in ALLOWED_FROM[name]
+]
+
+
+@pytest.mark.parametrize(("name", "state"), WRONG_STATE, ids=[f"{n}-from-{s}" for n, s in WRONG_STATE])
+def test_transition_from_the_wrong_state_is_409_and_changes_nothing(demo, api, name, state):
+    case = demo.case_in(state)
+    before = case_snapshot(case)
+
+    runner = RUNNER[name]
+    if runner == "unitmember" and case.unit_id is None:
+        runner = "dispatcher"  # a unit sees only cases assigned to it; the dispatcher sees all
+    response = _post(api, runner, case, name, _payload(demo, name))
+
+    # close from an unrated evaluating case is the right state but lacks the rating.
+    expected = "condition_failed" if (name, state) == ("close", "evaluating") else "invalid_state"
+    _assert_error(response, 409, expected)
+    assert case_snapshot(case) == before
+
+
+# (transition, state it runs from, user who may not run it, expected status).
+# 404 where the user cannot even see the case: nobody learns what is outside their scope.
+WRONG_ROLE = [
+    ("classify", "collected", "gridworker", 403),
+    ("classify", "collected", "supervisor", 403),
+    ("classify", "collected", "party_committee", 403),
+    ("classify", "collected", "unitmember", 404),
+    ("classify", "collected", "outsider", 404),
+    ("resolve_on_spot", "collected", "supervisor", 403),
+    ("resolve_on_spot", "collected", "residents_committee", 403),
+    ("accept", "classified", "dispatcher", 403),
+    ("accept", "classified", "gridworker", 403),
+    ("accept", "classified", "supervisor", 403),
+    ("accept", "classified", "property", 403),  # the property party's rep is not the unit
+    ("return", "classified", "dispatcher", 403),
+    ("return", "classified", "gridworker", 403),
+    ("resolve", "handling", "dispatcher", 403),
+    ("resolve", "handling", "gridworker", 403),
+    ("resolve", "handling", "supervisor", 403),
+    ("rate", "evaluating", "dispatcher", 403),
+    ("rate", "evaluating", "unitmember", 403),
+    ("rate", "evaluating", "supervisor", 403),
+    ("close", "evaluating_rated", "gridworker", 403),
+    ("close", "evaluating_rated", "unitmember", 403),
+    ("close", "evaluating_rated", "supervisor", 403),
+    ("reopen", "evaluating", "dispatcher", 403),
+    ("reopen", "evaluating", "gridworker", 403),
+    ("reopen", "evaluating", "unitmember", 403),
+    ("reject", "collected", "gridworker", 403),
+    ("reject", "collected", "supervisor", 403),
+    ("reject", "classified", "unitmember", 403),
+    ("accept", "classified", "outsider", 404),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "username", "status"),
+    WRONG_ROLE,
+    ids=[f"{user}-cannot-{name}" for name, _state, user, _status in WRONG_ROLE],
+)
+def test_transition_by_the_wrong_person_is_refused_and_changes_nothing(
+    demo, api, name, state, username, status
+):
+    case = demo.case_in(state)
+    before = case_snapshot(case)
+
+    response = _post(api, username, case, name, _payload(demo, name))
+
+    _assert_error(response, status, "forbidden" if status == 403 else "not_found")
+    assert case_snapshot(case) == before
+
+
+def test_unit_member_cannot_classify(demo, api):
+    case = demo.case_in("collected")
+    before = case_snapshot(case)
+
+    response = _post(api, "unitmember", case, "classify", demo.classify_payload())
+
+    assert response.status_code == 404  # a collected case has no unit: not theirs to see
+    assert case_snapshot(case) == before
+
+
+def test_member_of_another_unit_cannot_accept(demo, api):
+    case = demo.case_in("classified")  # assigned to property-1
+    from casework.models import Membership, Role
+
+    Membership.objects.create(user=demo.user("outsider"), role=Role.UNIT_MEMBER, unit=demo.unit("dept-urban"))
+    before = case_snapshot(case)
+
+    response = _post(api, "outsider", case, "accept", {})
+
+    assert response.status_code == 404
+    assert case_snapshot(case) == before
+
+
+def test_stale_version_is_409_and_changes_nothing(demo, api):
+    case = demo.case_in("classified")  # version 2
+    before = case_snapshot(case)
+
+    response = _post(api, "unitmember", case, "accept", {}, version=1)
+
+    body = _assert_error(response, 409, "stale_version")
+    assert "2" in body["detail"]
+    assert case_snapshot(case) == before
+
+
+def test_future_version_is_409_too(demo, api):
+    case = demo.case_in("classified")
+    before = case_snapshot(case)
+
+    response = _post(api, "unitmember", case, "accept", {}, version=case.version + 1)
+
+    _assert_error(response, 409, "stale_version")
+    assert case_snapshot(case) == before
+
+
+def test_second_identical_transition_gets_409_after_the_first_wins(demo, api):
+    case = demo.case_in("classified")
+    first = _post(api, "unitmember", case, "accept", {})
+    assert first.status_code == 200
+    after_first = case_snapshot(case)
+
+    second = _post(api, "unitmember", case, "accept", {})  # the same, now-stale version
+
+    _assert_error(second, 409, "stale_version")
+    assert case_snapshot(case) == after_first
+
+
+@pytest.mark.parametrize("name", ["teleport", "escalate_now", "return_to_dispatcher"])
+def test_unknown_transition_name_is_404_and_changes_nothing(demo, api, name):
+    case = demo.case_in("collected")
+    before = case_snapshot(case)
+
+    response = _post(api, "dispatcher", case, name, {})
+
+    _assert_error(response, 404, "not_found")
+    assert case_snapshot(case) == before
+
+
+def test_missing_version_is_400_naming_the_field(demo, api):
+    case = demo.case_in("classified")
+    before = case_snapshot(case)
+
+    response = api("unitmember").post(transition_url(case.reference, "accept"), {})
+
+    body = _assert_error(response, 400, "invalid")
+    assert "version" in body["fields"]
+    assert case_snapshot(case) == before
+
+
+@pytest.mark.parametrize("version", ["two", True, [2], {"v": 2}, 2.5])
+def test_version_that_is_not_a_whole_number_is_400(demo, api, version):
+    case = demo.case_in("classified")
+    before = case_snapshot(case)
+
+    response = _post(api, "unitmember", case, "accept", {}, version=version)
+
+    body = _assert_error(response, 400, "invalid")
+    assert "version" in body["fields"]
+    assert case_snapshot(case) == before
+
+
+def test_body_that_is_not_an_object_is_400(demo, api):
+    case = demo.case_in("classified")
+    before = case_snapshot(case)
+
+    response = api("unitmember").post(transition_url(case.reference, "accept"), [case.version])
+
+    _assert_error(response, 400, "invalid")
+    assert case_snapshot(case) == before
+
+
+def test_form_encoded_version_is_understood(demo, api):
+    case = demo.case_in("classified")
+
+    response = api("unitmember").post(
+        transition_url(case.reference, "accept"), {"version": str(case.version)}, format="multipart"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "handling"
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "username", "payload", "field"),
+    [
+        ("classify", "collected", "dispatcher", {"unit": 999999}, "unit"),
+        ("classify", "collected", "dispatcher", {"unit": "property-1"}, "unit"),
+        ("classify", "collected", "dispatcher", {"category": 999999}, "category"),
+        ("classify", "collected", "dispatcher", {"urgency": "tomorrow"}, "urgency"),
+        ("classify", "collected", "dispatcher", {"difficulty": "medium"}, "difficulty"),
+        ("resolve", "handling", "unitmember", {"outcome": "solved"}, "outcome"),
+        ("resolve", "handling", "unitmember", {"result": ""}, "result"),
+        ("rate", "evaluating", "gridworker", {"satisfaction": "thrilled"}, "satisfaction"),
+        ("return", "classified", "unitmember", {"reason": ""}, "reason"),
+        ("reject", "collected", "dispatcher", {"duplicate_of": "SS-209901-000001"}, "duplicate_of"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_bad_transition_payload_is_400_naming_the_field(demo, api, name, state, username, payload, field):
+    case = demo.case_in(state)
+    before = case_snapshot(case)
+
+    response = _post(api, username, case, name, {**_payload(demo, name), **payload})
+
+    body = _assert_error(response, 400, "invalid")
+    assert field in body["fields"], body
+    assert case_snapshot(case) == before
+
+
+def test_classify_to_a_unit_that_does_not_serve_the_community_is_400(demo, api):
+    case = demo.case_in("collected")  # community C1
+    before = case_snapshot(case)
+
+    response = _post(api, "dispatcher", case, "classify", demo.classify_payload("property-2"))
+
+    body = _assert_error(response, 400, "invalid")
+    assert "unit" in body["fields"]
+    assert case_snapshot(case) == before
+
+
+def test_case_cannot_be_rejected_as_a_duplicate_of_itself(demo, api):
+    case = demo.case_in("collected")
+    before = case_snapshot(case)
+
+    response = _post(api, "dispatcher", case, "reject", {"reason": "重复", "duplicate_of": case.reference})
+
+    body = _assert_error(response, 400, "invalid")
+    assert "duplicate_of" in body["fields"]
+    assert case_snapshot(case) == before
+
+
+def test_duplicate_of_a_case_in_another_community_is_400(demo, api):
+    from tests.factories import case_file
+
+    elsewhere = case_file(demo.user("outsider"), grid=demo.grid("C2-G1").pk)
+    case = demo.case_in("collected")
+    before = case_snapshot(case)
+
+    response = _post(
+        api, "dispatcher", case, "reject", {"reason": "重复", "duplicate_of": elsewhere.reference}
+    )
+
+    body = _assert_error(response, 400, "invalid")
+    assert "duplicate_of" in body["fields"]
+    assert case_snapshot(case) == before

@@ -1,0 +1,131 @@
+"""Build what a test needs through the services, the way the doors do.
+
+`Demo` wraps the seeded street (DESIGN.md §7: seed_demo's cast) so tests can say
+`demo.user("dispatcher")`, `demo.case_in("handling")` and read like the story they tell.
+"""
+
+import importlib
+from dataclasses import dataclass
+
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+
+from casework.actors import actor_for_user
+from casework.demo import demo_seed
+from casework.models import Case, Category, Grid, Unit
+from casework.services.cases import case_collect, case_transition
+from workflows.case_states import Channel, Outcome, Satisfaction, Urgency
+
+PASSWORD = "pw-test"
+PHONE = "13812345678"
+PHONE_MASKED = "138****5678"
+
+
+def categories_ensure() -> None:
+    """The category tree is migration data; a transactional test's flush wipes it."""
+    migration = importlib.import_module("casework.migrations.0002_seed_categories")
+    migration.seed(django_apps, None)
+
+
+def actor_of(user):
+    # A fresh user object, so memberships added since are seen (actor_for_user caches).
+    return actor_for_user(get_user_model().objects.get(pk=user.pk))
+
+
+def case_file(user, **fields) -> Case:
+    """File a case as `user` through the intake service."""
+    data = {
+        "title": "3号楼垃圾桶满溢",
+        "description": "东侧垃圾桶两天没有清运。",
+        "grid": Grid.objects.get(code="C1-G1").pk,
+        "channel": Channel.HALL,
+        "reporter_name": "李先生",
+        "reporter_phone": PHONE,
+        **fields,
+    }
+    return case_collect(actor=actor_of(user), data=data)
+
+
+def case_move(case: Case, *steps) -> Case:
+    """Run (user, transition, payload) steps in order, each with the case's current version."""
+    for user, name, payload in steps:
+        case = case_transition(
+            actor=actor_of(user), case_id=case.pk, name=name, payload=payload, version=case.version
+        )
+    return case
+
+
+def case_snapshot(case: Case) -> dict:
+    """Everything a refused transition must leave alone: the row and the event log."""
+    case = Case.objects.get(pk=case.pk)
+    return {
+        "state": case.state,
+        "version": case.version,
+        "events": case.events.count(),
+        "row": {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields},
+    }
+
+
+@dataclass
+class Demo:
+    """The seeded street, with shortcuts to its people, places and typical cases."""
+
+    def user(self, username: str):
+        return get_user_model().objects.get(username=username)
+
+    def grid(self, code: str = "C1-G1") -> Grid:
+        return Grid.objects.get(code=code)
+
+    def unit(self, code: str = "property-1") -> Unit:
+        return Unit.objects.get(code=code)
+
+    def category(self, code: str = "env-garbage") -> Category:
+        return Category.objects.get(code=code)
+
+    def classify_payload(self, unit: str = "property-1", **overrides) -> dict:
+        return {
+            "category": self.category().pk,
+            "urgency": Urgency.NORMAL,
+            "difficulty": "small",
+            "unit": self.unit(unit).pk,
+            **overrides,
+        }
+
+    # How to bring a fresh case to each state, as the people who would do it.
+    def steps_to(self, state: str) -> list:
+        dispatcher, unitmember, gridworker = (
+            self.user("dispatcher"),
+            self.user("unitmember"),
+            self.user("gridworker"),
+        )
+        classify = (dispatcher, "classify", self.classify_payload())
+        accept = (unitmember, "accept", {})
+        resolve = (unitmember, "resolve", {"result": "已清运。", "outcome": Outcome.FIXED})
+        rate = (gridworker, "rate", {"satisfaction": Satisfaction.SATISFIED, "comment": "及时"})
+        return {
+            "collected": [],
+            "classified": [classify],
+            "handling": [classify, accept],
+            "evaluating": [classify, accept, resolve],
+            "evaluating_rated": [classify, accept, resolve, rate],
+            "closed": [classify, accept, resolve, rate, (dispatcher, "close", {})],
+            "rejected": [(dispatcher, "reject", {"reason": "不属于受理范围。"})],
+        }[state]
+
+    def case_in(self, state: str, **fields) -> Case:
+        case = case_file(self.user("gridworker"), **fields)
+        return case_move(case, *self.steps_to(state))
+
+
+def demo_build() -> Demo:
+    demo_seed(password=PASSWORD, cases=False)
+    categories_ensure()
+    return Demo()
+
+
+def transition_url(reference: str, name: str) -> str:
+    return f"/api/v1/cases/{reference}/transitions/{name}/"
+
+
+def case_url(reference: str, suffix: str = "") -> str:
+    return f"/api/v1/cases/{reference}/{suffix}"
