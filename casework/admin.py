@@ -109,7 +109,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if actor_for_user(request.user).sees_phone_numbers():
+        if actor_for_user(request.user).sees_phone_numbers(obj.community_id if obj else None):
             return fields
         # Residents' phone numbers are for dispatchers only (DESIGN.md §7).
         return [f for f in fields if f != "reporter_phone"]
@@ -125,4 +125,5 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         actor = actor_for_user(request.user)
-        return super().get_queryset(request).filter(case__in=Case.objects.filter(case_scope_q(actor)))
+        cases = Case.objects.filter(case_scope_q(actor))
+        return super().get_queryset(request).filter(case__in=cases)

@@ -15,8 +15,11 @@ from . import selectors
 
 # Channels a person can choose at intake; `open311` and `api` are set by those doors.
 PAGE_CHANNELS = [
-    (value, label) for value, label in Channel.choices if value not in {Channel.OPEN311, Channel.API}
+    (value, label)
+    for value, label in Channel.choices
+    if value not in {Channel.OPEN311, Channel.API}
 ]
+CHOOSE = _("— choose —")
 
 
 class DisplayForm(forms.Form):
@@ -97,10 +100,10 @@ class ClassifyForm(TransitionForm):
     heading = _("Classify and assign")
     submit_label = _("Assign")
 
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None, empty_label=CHOOSE)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     difficulty = forms.ChoiceField(label=_("Difficulty"), choices=Difficulty.choices)
-    unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Handling unit"), queryset=None, empty_label=CHOOSE)
 
     def __init__(self, *args, case, **kwargs):
         kwargs.setdefault("initial", {})

@@ -29,9 +29,17 @@ class Page:
 
 # In menu order. `case-new` mirrors who may collect (workflows.case_lifecycle.may_collect).
 PAGES = [
-    Page("case-new", gettext_lazy("New case"), lambda a: a.is_grid_worker or a.is_dispatcher or a.is_superuser),
+    Page(
+        "case-new",
+        gettext_lazy("New case"),
+        lambda a: a.is_grid_worker or a.is_dispatcher or a.is_superuser,
+    ),
     Page("my-grid", gettext_lazy("My grid"), lambda a: a.is_grid_worker),
-    Page("dispatch-queue", gettext_lazy("Dispatch queue"), lambda a: a.is_dispatcher or a.is_superuser),
+    Page(
+        "dispatch-queue",
+        gettext_lazy("Dispatch queue"),
+        lambda a: a.is_dispatcher or a.is_superuser,
+    ),
     Page("unit-inbox", gettext_lazy("Unit inbox"), lambda a: a.is_unit_member or a.is_superuser),
     Page("case-list", gettext_lazy("All cases"), lambda a: True),
 ]

@@ -119,10 +119,12 @@ def test_a_case_goes_from_the_street_to_resolved(live_server, street, phone):
 
     # And the database agrees with the page.
     case = Case.objects.select_related("unit", "category").get(reference=reference)
-    assert (case.state, case.unit.code, case.category.code) == ("evaluating", "property-1", "mun-lighting")
+    assert (case.state, case.unit.code) == ("evaluating", "property-1")
+    assert case.category.code == "mun-lighting"
     assert (case.title, case.channel, case.reporter_phone) == (TITLE, "door_visit", PHONE)
     assert (case.resolution, case.outcome, case.version) == (RESULT, "fixed", 4)
-    assert list(case.events.order_by("seq").values_list("transition", "to_state", "actor__username")) == [
+    events = case.events.order_by("seq").values_list("transition", "to_state", "actor__username")
+    assert list(events) == [
         ("collect", "collected", "gridworker"),
         ("classify", "classified", "dispatcher"),
         ("accept", "handling", "unitmember"),
