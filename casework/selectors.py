@@ -1,6 +1,7 @@
 """Reads with access built in: nobody gets a case outside their scope."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from workflows.actors import Actor
 from workflows.case_states import State
@@ -84,4 +85,9 @@ def units_for_case(*, case: Case) -> QuerySet[Unit]:
 
 
 def categories_active() -> QuerySet[Category]:
-    return Category.objects.filter(is_active=True).select_related("parent")
+    """Active categories, each top-level one followed by its children."""
+    return (
+        Category.objects.filter(is_active=True)
+        .select_related("parent")
+        .order_by(Coalesce("parent__code", "code"), F("parent").asc(nulls_first=True), "code")
+    )

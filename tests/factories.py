@@ -5,7 +5,6 @@
 """
 
 import importlib
-from dataclasses import dataclass
 
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
@@ -66,7 +65,6 @@ def case_snapshot(case: Case) -> dict:
     }
 
 
-@dataclass
 class Demo:
     """The seeded street, with shortcuts to its people, places and typical cases."""
 

@@ -1,5 +1,6 @@
 """One JSON error shape for the whole API: {"error", "detail", "fields"}."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -20,6 +21,12 @@ def exception_handler(exc, context):
         code = DOMAIN_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         return Response(
             {"error": exc.code, "detail": str(exc.detail), "fields": exc.fields}, status=code
+        )
+    if isinstance(exc, RequestDataTooBig):
+        # Django would answer with its HTML 400 page; API clients read JSON.
+        return Response(
+            {"error": "too_large", "detail": _("The request body is too large."), "fields": {}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -71,7 +71,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ),
         responses={200: CaseOut, **ERRORS},
     )
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    # Any name reaches the service, so an unknown one gets the JSON 404, not Django's page.
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/.]+)")
     def transitions(self, request, reference, name):
         case = self.get_object()
         case = case_transition(

@@ -198,6 +198,17 @@ def test_body_that_is_not_an_object_is_400(demo, api):
     assert _trace() == before
 
 
+def test_body_over_the_upload_limit_is_413_in_the_error_shape(demo, api, valid, settings):
+    before = _trace()
+
+    response = api("gridworker").post(
+        CASES, {**valid, "description": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
+    )
+
+    _assert_refused(response, 413, "too_large", set())
+    assert _trace() == before
+
+
 def test_malformed_json_is_400_in_the_error_shape(demo, api):
     response = api("gridworker").post(CASES, '{"title": ', content_type="application/json")
 

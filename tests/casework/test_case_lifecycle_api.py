@@ -82,7 +82,8 @@ def test_case_goes_from_filing_to_closed_through_the_api(demo, api):
 
     events = api("dispatcher").get(case_url(reference, "events/"))
     assert events.status_code == 200
-    assert [(e["seq"], e["transition"], e["from_state"], e["to_state"], e["actor"]) for e in events.json()] == [
+    listed = [(e["seq"], e["transition"], e["from_state"], e["to_state"], e["actor"]) for e in events.json()]
+    assert listed == [
         (seq, name, from_state, to_state, actor)
         for seq, name, from_state, to_state, actor, _payload in _event_rows(reference)
     ]

@@ -24,6 +24,15 @@ def test_outsider_does_not_see_another_communitys_cases_in_the_list(demo, api):
     }
 
 
+def test_filters_cannot_widen_the_scope(demo, api):
+    c1_case = demo.case_in("classified")
+    grid, community = demo.grid("C1-G1"), demo.grid("C1-G1").community
+
+    queries = [f"grid={grid.pk}", f"community={community.pk}", f"unit={c1_case.unit_id}", "state=classified"]
+    for query in queries:
+        assert _references(api("outsider").get(f"/api/v1/cases/?{query}")) == set(), query
+
+
 @pytest.mark.parametrize("suffix", ["", "events/"])
 def test_outsider_gets_404_reading_another_communitys_case(demo, api, suffix):
     case = demo.case_in("collected")
@@ -110,8 +119,9 @@ def test_transition_answer_masks_the_phone_too(demo, api):
 
 def test_dispatcher_of_another_community_does_not_read_phones_here(demo, api):
     # The outsider dispatches C2 and also works grid C1-G1: C1's phones stay masked for them.
-    Membership.objects.create(user=demo.user("outsider"), role=Role.DISPATCHER, community=demo.grid("C2-G1").community)
-    Membership.objects.create(user=demo.user("outsider"), role=Role.GRID_WORKER, grid=demo.grid("C1-G1"))
+    outsider = demo.user("outsider")
+    Membership.objects.create(user=outsider, role=Role.DISPATCHER, community=demo.grid("C2-G1").community)
+    Membership.objects.create(user=outsider, role=Role.GRID_WORKER, grid=demo.grid("C1-G1"))
     c1_case = demo.case_in("collected")
     c2_case = case_file(demo.user("outsider"), grid=demo.grid("C2-G1").pk)
 

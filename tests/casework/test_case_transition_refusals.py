@@ -4,7 +4,8 @@ state, version, row and event log stay exactly as they were."""
 
 import pytest
 
-from tests.factories import case_snapshot, transition_url
+from casework.models import Membership, Role
+from tests.factories import case_file, case_snapshot, transition_url
 from workflows.case_lifecycle import TRANSITION_METHODS
 
 STATES = ["collected", "classified", "handling", "evaluating", "evaluating_rated", "closed", "rejected"]
@@ -153,9 +154,9 @@ def test_unit_member_cannot_classify(demo, api):
 
 def test_member_of_another_unit_cannot_accept(demo, api):
     case = demo.case_in("classified")  # assigned to property-1
-    from casework.models import Membership, Role
-
-    Membership.objects.create(user=demo.user("outsider"), role=Role.UNIT_MEMBER, unit=demo.unit("dept-urban"))
+    Membership.objects.create(
+        user=demo.user("outsider"), role=Role.UNIT_MEMBER, unit=demo.unit("dept-urban")
+    )
     before = case_snapshot(case)
 
     response = _post(api, "outsider", case, "accept", {})
@@ -197,7 +198,9 @@ def test_second_identical_transition_gets_409_after_the_first_wins(demo, api):
     assert case_snapshot(case) == after_first
 
 
-@pytest.mark.parametrize("name", ["teleport", "escalate_now", "return_to_dispatcher"])
+@pytest.mark.parametrize(
+    "name", ["teleport", "return_to_dispatcher", "Accept", "accept-now", "%E6%8A%A5%E5%88%B0"]
+)
 def test_unknown_transition_name_is_404_and_changes_nothing(demo, api, name):
     case = demo.case_in("collected")
     before = case_snapshot(case)
@@ -302,8 +305,6 @@ def test_case_cannot_be_rejected_as_a_duplicate_of_itself(demo, api):
 
 
 def test_duplicate_of_a_case_in_another_community_is_400(demo, api):
-    from tests.factories import case_file
-
     elsewhere = case_file(demo.user("outsider"), grid=demo.grid("C2-G1").pk)
     case = demo.case_in("collected")
     before = case_snapshot(case)

@@ -11,6 +11,7 @@ from config.settings.base import INSECURE_DEV_SECRET
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LONG_SECRET = "k3X9-prod-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+DATABASE_URL = "postgres://casework@127.0.0.1:5432/casework"
 PROBE = "import django; django.setup(); from django.conf import settings; print('DEBUG', settings.DEBUG)"
 
 
@@ -33,7 +34,7 @@ def _start(tmp_path, **env):
     ids=["unset", "empty", "development-default", "short"],
 )
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, secret):
-    env = {"DATABASE_URL": "postgres://casework@127.0.0.1:5432/casework"}
+    env = {"DATABASE_URL": DATABASE_URL}
     if secret is not None:
         env["SECRET_KEY"] = secret
 
@@ -54,7 +55,7 @@ def test_production_refuses_to_start_without_a_database_url(tmp_path):
 
 def test_production_refuses_a_debug_flag_it_cannot_read(tmp_path):
     result = _start(
-        tmp_path, SECRET_KEY=LONG_SECRET, DATABASE_URL="postgres://casework@127.0.0.1:5432/casework", DEBUG="maybe"
+        tmp_path, SECRET_KEY=LONG_SECRET, DATABASE_URL=DATABASE_URL, DEBUG="maybe"
     )
 
     assert result.returncode != 0
@@ -62,7 +63,7 @@ def test_production_refuses_a_debug_flag_it_cannot_read(tmp_path):
 
 
 def test_production_starts_with_a_long_secret_and_a_database_url(tmp_path):
-    result = _start(tmp_path, SECRET_KEY=LONG_SECRET, DATABASE_URL="postgres://casework@127.0.0.1:5432/casework")
+    result = _start(tmp_path, SECRET_KEY=LONG_SECRET, DATABASE_URL=DATABASE_URL)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "DEBUG False"

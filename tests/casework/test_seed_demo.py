@@ -32,8 +32,8 @@ def _token(client, username, password):
     )
 
 
-def test_seed_demo_twice_builds_the_same_street_once(db, client):
-    categories_ensure()
+def test_seed_demo_twice_builds_the_same_street_once(db):
+    categories_ensure()  # the demo cases need the category tree
     call_command("seed_demo", "--password", "pw-first")
     first = _counts()
 

@@ -1,0 +1,76 @@
+"""The event log is the truth: replaying it rebuilds the case (workflows/replay.py).
+
+These need no database; the autouse check in tests/conftest.py replays every case the
+database tests create."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from workflows.replay import ReplayError, replay
+
+
+@dataclass
+class Event:
+    transition: str
+    from_state: str
+    to_state: str
+    payload: dict = field(default_factory=dict)
+
+
+COLLECT = Event(
+    "collect", "", "collected", {"channel": "hall", "grid": 1, "category": None, "urgency": "normal"}
+)
+CLASSIFY = Event(
+    "classify",
+    "collected",
+    "classified",
+    {"category": 7, "urgency": "urgent", "difficulty": "small", "unit": 3},
+)
+
+
+def test_replay_of_a_closed_case_rebuilds_every_field():
+    case = replay([
+        COLLECT,
+        CLASSIFY,
+        Event("accept", "classified", "handling"),
+        Event("resolve", "handling", "evaluating", {"result": "修好了", "outcome": "explained"}),
+        Event("rate", "evaluating", "evaluating", {"satisfaction": "basically_satisfied", "comment": ""}),
+        Event("close", "evaluating", "closed"),
+    ])  # fmt: skip
+
+    assert (case.state, case.category, case.urgency, case.difficulty, case.unit) == (
+        "closed", 7, "urgent", "small", 3,
+    )  # fmt: skip
+    assert (case.outcome, case.satisfaction) == ("explained", "basically_satisfied")
+
+
+def test_replay_of_a_return_clears_the_unit():
+    case = replay([COLLECT, CLASSIFY, Event("return", "classified", "collected", {"reason": "不归我们"})])
+
+    assert (case.state, case.unit, case.category) == ("collected", None, 7)
+
+
+def test_replay_of_a_reopen_clears_the_rating():
+    case = replay([
+        COLLECT,
+        Event("resolve_on_spot", "collected", "evaluating", {"result": "当场解决"}),
+        Event("rate", "evaluating", "evaluating", {"satisfaction": "dissatisfied", "comment": ""}),
+        Event("reopen", "evaluating", "handling", {"reason": "不满意"}),
+    ])  # fmt: skip
+
+    assert (case.state, case.outcome, case.satisfaction) == ("handling", "fixed", "")
+
+
+def test_replay_refuses_a_log_with_a_gap():
+    with pytest.raises(ReplayError):
+        replay([COLLECT, Event("accept", "classified", "handling")])
+
+
+def test_replay_refuses_an_unknown_state():
+    with pytest.raises(ReplayError):
+        replay([COLLECT, Event("classify", "collected", "limbo", CLASSIFY.payload)])
+
+
+def test_empty_log_is_no_case():
+    assert replay([]).state is None
