@@ -170,4 +170,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root
+
+# SLA clocks (DESIGN.md §4)
+from datetime import timedelta  # noqa: E402
+
+SLA_SWEEP_SECONDS = float(os.environ.get("SLA_SWEEP_SECONDS", "2"))
+SLA_MAX_ATTEMPTS = int(os.environ.get("SLA_MAX_ATTEMPTS", "5"))
+SLA_RETRY_BASE = timedelta(seconds=int(os.environ.get("SLA_RETRY_SECONDS", "10")))
+SLA_PAUSE_CAP = timedelta(days=int(os.environ.get("SLA_PAUSE_CAP_DAYS", "30")))
+CELERY_BEAT_SCHEDULE["sla-sweep"] = {
+    "task": "casework.tasks.sla_sweep",
+    "schedule": SLA_SWEEP_SECONDS,
+    # A sweep nobody picked up soon is pointless: the next one covers the same rows.
+    "options": {"expires": max(SLA_SWEEP_SECONDS * 5, 10)},
+}
+# Longer than any task runs, so a slow sweep is never handed to a second worker (Redis).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+    "visibility_timeout": 600,
+}

@@ -1,0 +1,65 @@
+"""Notifications are rows (an inbox per user); e-mail goes out after commit when known."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Case, Membership, Notification, Role
+
+
+def unit_members(unit_id: int | None) -> list[int]:
+    if unit_id is None:
+        return []
+    return list(
+        Membership.objects.filter(role=Role.UNIT_MEMBER, unit_id=unit_id).values_list("user_id", flat=True)
+    )
+
+
+def street_supervisors(case: Case) -> list[int]:
+    return list(
+        Membership.objects.filter(role=Role.SUPERVISOR, street__communities=case.community_id)
+        .values_list("user_id", flat=True)
+    )
+
+
+def community_dispatchers(case: Case) -> list[int]:
+    return list(
+        Membership.objects.filter(role=Role.DISPATCHER, community_id=case.community_id)
+        .values_list("user_id", flat=True)
+    )
+
+
+def notify(*, user_ids, case: Case | None, kind: str, message: str) -> list[Notification]:
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        Notification(user_id=uid, case=case, kind=kind, message=message[:300], created_at=now)
+        for uid in dict.fromkeys(user_ids)
+    )
+    if rows:
+        from ..tasks import notifications_email
+
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: notifications_email.delay(ids))
+    return rows
+
+
+def notification_mark_read(*, user, notification_ids=None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def notifications_email(*, notification_ids: list[int]) -> int:
+    """Mail each notification to its user if they have an address; returns how many sent."""
+    from django.core.mail import send_mail
+
+    sent = 0
+    for row in Notification.objects.filter(pk__in=notification_ids).select_related("user", "case"):
+        if row.user.email:
+            sent += send_mail(
+                subject=f"[Casework] {row.get_kind_display()}",
+                message=row.message,
+                from_email=None,
+                recipient_list=[row.user.email],
+            )
+    return sent

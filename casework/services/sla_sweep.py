@@ -1,0 +1,204 @@
+"""Fire due SLA timers (DESIGN.md §4): warn at 80 %, breach at 100 %, then act.
+
+Workers claim due rows with SELECT … FOR UPDATE SKIP LOCKED in small batches, so any
+number of sweeps may run at once. A firing commits together with everything it causes
+(breach row, notifications, case event), so a duplicate delivery, a second beat or a retry
+finds nothing left to do, and the OneToOne breach→timer makes a second breach impossible.
+"""
+
+import logging
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows.actors import SYSTEM
+from workflows.case_states import Difficulty
+from workflows.sla_rules import TimerKind
+
+from ..models import Case, CaseEvent, Notification, SlaBreach, SlaTimer
+from .notifications import community_dispatchers, notify, street_supervisors, unit_members
+
+logger = logging.getLogger(__name__)
+
+
+def sla_sweep(
+    *, now: datetime | None = None, batch_size: int = 200, time_budget: float | None = None
+) -> Counter:
+    """Fire everything due at `now` (default: the clock at each batch). Returns counts."""
+    totals: Counter = Counter()
+    started = time.monotonic()
+    while True:
+        claimed, outcomes = _sweep_batch(now=now or timezone.now(), batch_size=batch_size)
+        totals.update(outcomes)
+        if claimed < batch_size:
+            return totals
+        if time_budget is not None and time.monotonic() - started > time_budget:
+            return totals
+
+
+def _sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, Counter]:
+    outcomes: Counter = Counter()
+    with transaction.atomic():
+        timers = list(
+            SlaTimer.objects.select_for_update(skip_locked=True)
+            .filter(next_check_at__lte=now)
+            .order_by("next_check_at")[:batch_size]
+        )
+        for timer in timers:
+            try:
+                with transaction.atomic():
+                    outcomes[timer_fire(timer=timer, now=now)] += 1
+            except Exception as exc:
+                logger.exception("SLA timer %s failed", timer.pk)
+                outcomes[_failure_record(timer_id=timer.pk, error=exc, now=now)] += 1
+    return len(timers), outcomes
+
+
+def timer_fire(*, timer: SlaTimer, now: datetime) -> str:
+    # A transition holding the case will stop or restart this clock itself; waiting for it
+    # could deadlock (it may be waiting for this timer's row), so leave it to the next sweep.
+    case = (
+        Case.objects.select_for_update(skip_locked=True)
+        .select_related("community")
+        .filter(pk=timer.case_id)
+        .first()
+    )
+    if case is None:
+        return "busy"
+    if timer.state not in SlaTimer.OPEN_STATES:
+        timer.next_check_at = None
+        timer.save(update_fields=["next_check_at"])
+        return "settled"
+    if timer.due_at <= now:
+        breach_record(timer=timer, case=case, now=now)
+        return "breached"
+    if timer.state == SlaTimer.State.RUNNING and timer.warned_at is None and timer.warn_at <= now:
+        _warn(timer=timer, case=case, now=now)
+        return "warned"
+    timer.next_check_at = timer.due_at if timer.warned_at or timer.state == "paused" else timer.warn_at
+    timer.save(update_fields=["next_check_at"])
+    return "rescheduled"
+
+
+def _warn(*, timer: SlaTimer, case: Case, now: datetime) -> None:
+    owed_by = unit_members(timer.unit_id) or community_dispatchers(case)
+    notify(
+        user_ids=owed_by,
+        case=case,
+        kind=Notification.Kind.WARNING,
+        message=_("%(reference)s: the %(clock)s deadline is %(due)s.")
+        % {
+            "reference": case.reference,
+            "clock": timer.get_kind_display(),
+            "due": timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    timer.warned_at = now
+    timer.next_check_at = timer.due_at
+    timer.save(update_fields=["warned_at", "next_check_at"])
+
+
+def breach_record(*, timer: SlaTimer, case: Case, now: datetime) -> SlaBreach:
+    breach = SlaBreach.objects.create(
+        timer=timer,
+        case=case,
+        kind=timer.kind,
+        unit_id=timer.unit_id,
+        community_id=case.community_id,
+        grid_id=case.grid_id,
+        due_at=timer.due_at,
+        breached_at=now,
+    )
+    timer.state = SlaTimer.State.BREACHED
+    timer.next_check_at = None
+    timer.save(update_fields=["state", "next_check_at"])
+    BREACH_ACTIONS.get(timer.kind, _notify_supervisors)(timer=timer, case=case, now=now)
+    return breach
+
+
+def _notify_supervisors(*, timer: SlaTimer, case: Case, now: datetime, message: str = "") -> None:
+    notify(
+        user_ids=street_supervisors(case),
+        case=case,
+        kind=Notification.Kind.BREACH,
+        message=message
+        or _("%(reference)s: the %(clock)s deadline was missed.")
+        % {"reference": case.reference, "clock": timer.get_kind_display()},
+    )
+
+
+def _whistle(*, timer: SlaTimer, case: Case, now: datetime) -> None:
+    """Missed respond: raise the case to the street (吹哨), on the case's own record."""
+    case.version += 1
+    case.updated_at = now
+    case.save(update_fields=["version", "updated_at"])
+    CaseEvent.objects.create(
+        case=case,
+        seq=case.version,
+        transition="whistle",
+        from_state=case.state,
+        to_state=case.state,
+        actor_id=SYSTEM.user_id,
+        at=now,
+        payload={"clock": timer.kind, "due_at": timer.due_at.isoformat(), "unit": timer.unit_id},
+    )
+    notify(
+        user_ids=street_supervisors(case),
+        case=case,
+        kind=Notification.Kind.WHISTLE,
+        message=_("%(reference)s: nobody responded in time; raised to the street.")
+        % {"reference": case.reference},
+    )
+
+
+def _missed_resolve(*, timer: SlaTimer, case: Case, now: datetime) -> None:
+    if case.difficulty == Difficulty.HARD:
+        # Escalation to the six-party consultation arrives with the consultation; until
+        # then the supervisors and dispatchers are told it is due.
+        notify(
+            user_ids=street_supervisors(case) + community_dispatchers(case),
+            case=case,
+            kind=Notification.Kind.BREACH,
+            message=_("%(reference)s: a hard case missed its resolve deadline; convene a "
+                      "six-party consultation.") % {"reference": case.reference},
+        )
+        return
+    _notify_supervisors(timer=timer, case=case, now=now)
+
+
+def _missed_consult(*, timer: SlaTimer, case: Case, now: datetime) -> None:
+    _notify_supervisors(
+        timer=timer,
+        case=case,
+        now=now,
+        message=_("%(reference)s: the consultation missed its deadline; the supervisor decides.")
+        % {"reference": case.reference},
+    )
+
+
+BREACH_ACTIONS = {
+    TimerKind.RESPOND: _whistle,
+    TimerKind.RESOLVE: _missed_resolve,
+    TimerKind.CONSULT: _missed_consult,
+}
+
+
+def _failure_record(*, timer_id: int, error: Exception, now: datetime) -> str:
+    timer = SlaTimer.objects.get(pk=timer_id)
+    timer.attempts += 1
+    timer.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if timer.attempts >= settings.SLA_MAX_ATTEMPTS:
+        timer.state = SlaTimer.State.INCIDENT
+        timer.next_check_at = None
+        outcome = "incident"
+    else:
+        backoff = min(settings.SLA_RETRY_BASE * 2 ** (timer.attempts - 1), timedelta(minutes=10))
+        timer.next_check_at = now + backoff
+        outcome = "retry"
+    timer.save(update_fields=["attempts", "last_error", "state", "next_check_at"])
+    return outcome
