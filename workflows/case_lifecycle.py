@@ -7,6 +7,7 @@ their states already exist.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .actors import Actor
@@ -160,3 +161,16 @@ TRANSITION_METHODS: dict[str, str] = {
     "reject": "reject",
 }
 TRANSITION_NAMES: dict[str, str] = {method: name for name, method in TRANSITION_METHODS.items()}
+
+# What each transition is called in messages to people ("You may not … this case").
+TRANSITION_VERBS = {
+    "classify": _("classify"),
+    "resolve_on_spot": _("settle on the spot"),
+    "accept": _("accept"),
+    "return": _("return"),
+    "resolve": _("resolve"),
+    "rate": _("rate"),
+    "close": _("close"),
+    "reopen": _("reopen"),
+    "reject": _("reject"),
+}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from workflows.actors import Actor
-from workflows.case_lifecycle import TRANSITION_METHODS, may_collect
+from workflows.case_lifecycle import TRANSITION_METHODS, TRANSITION_VERBS, may_collect
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..inputs import TRANSITION_INPUTS, CollectInput, VersionInput
@@ -123,15 +123,18 @@ def case_transition(
         method = getattr(case, TRANSITION_METHODS[name])
         if not can_proceed(method, check_conditions=False):
             raise Conflict(
-                _("“%(name)s” is not possible while the case is %(state)s.")
-                % {"name": name, "state": case.get_state_display()},
+                _("You cannot %(name)s a case that is %(state)s.")
+                % {"name": TRANSITION_VERBS[name], "state": case.get_state_display()},
                 code="invalid_state",
             )
         if not _may_run(method, actor):
-            raise Forbidden(_("You may not run “%(name)s” on this case.") % {"name": name})
+            raise Forbidden(
+                _("You may not %(name)s this case.") % {"name": TRANSITION_VERBS[name]}
+            )
         if not can_proceed(method):
             raise Conflict(
-                _("“%(name)s” needs the resident's rating first.") % {"name": name},
+                _("The case needs the resident's rating before you can %(name)s it.")
+                % {"name": TRANSITION_VERBS[name]},
                 code="condition_failed",
             )
         clean = _validate(TRANSITION_INPUTS[name], payload, case=case)
