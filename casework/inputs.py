@@ -107,6 +107,8 @@ TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "accept": EmptyInput,
     "return": ReasonInput,
     "resolve": ResolveInput,
+    "suspend": ReasonInput,
+    "resume": EmptyInput,
     "rate": RateInput,
     "close": EmptyInput,
     "reopen": ReasonInput,

@@ -1,13 +1,13 @@
 """Reads with access built in: nobody gets a case outside their scope."""
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from workflows.actors import Actor
 from workflows.case_states import State
 
 from .errors import NotFound
-from .models import Case, CaseEvent, Category, Grid, Unit
+from .models import Case, CaseEvent, Category, Grid, SlaTimer, Unit
 
 
 def case_scope_q(actor: Actor) -> Q:
@@ -29,9 +29,17 @@ def case_scope_q(actor: Actor) -> Q:
 
 
 def case_list(*, actor: Actor) -> QuerySet[Case]:
+    """Cases in scope; each carries `open_timers` (running or paused clocks, by due time)."""
     return (
         Case.objects.filter(case_scope_q(actor))
         .select_related("grid", "community", "category", "unit", "duplicate_of")
+        .prefetch_related(
+            Prefetch(
+                "timers",
+                queryset=SlaTimer.objects.filter(state__in=SlaTimer.OPEN_STATES).order_by("due_at"),
+                to_attr="open_timers",
+            )
+        )
         .order_by("-created_at", "-id")
     )
 

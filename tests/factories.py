@@ -104,6 +104,7 @@ class Demo:
             "collected": [],
             "classified": [classify],
             "handling": [classify, accept],
+            "handling_suspended": [classify, accept, (unitmember, "suspend", {"reason": "等居民回来"})],
             "evaluating": [classify, accept, resolve],
             "evaluating_rated": [classify, accept, resolve, rate],
             "closed": [classify, accept, resolve, rate, (dispatcher, "close", {})],

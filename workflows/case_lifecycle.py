@@ -2,8 +2,7 @@
 
 Each transition states its source, target and who may run it. Method bodies only set
 fields; the service in `casework.services.case_transitions` locks, saves and logs.
-`escalate`/`decide` arrive with the consultation and `suspend`/`resume` with the SLA clock;
-their states already exist.
+`escalate`/`decide` arrive with the consultation; its state already exists.
 """
 
 from django.db import models
@@ -42,6 +41,14 @@ def _is_rater(case, actor: Actor) -> bool:
 
 def _has_rating(case) -> bool:
     return bool(case.satisfaction)
+
+
+def _is_suspended(case) -> bool:
+    return case.is_suspended
+
+
+def _is_running(case) -> bool:
+    return not case.is_suspended
 
 
 def may_collect(actor: Actor, *, grid_id: int, community_id: int) -> bool:
@@ -104,8 +111,29 @@ class CaseLifecycle(ConcurrentTransitionMixin, models.Model):
         permission=_is_assigned_unit_member,
     )
     def resolve(self, *, result, outcome):
+        self.is_suspended = False
         self.resolution = result
         self.outcome = outcome
+
+    @transition(
+        field=state,
+        source=State.HANDLING,
+        target=State.HANDLING,
+        conditions=[_is_running],
+        permission=_is_assigned_unit_member,
+    )
+    def suspend(self, *, reason):
+        self.is_suspended = True
+
+    @transition(
+        field=state,
+        source=State.HANDLING,
+        target=State.HANDLING,
+        conditions=[_is_suspended],
+        permission=_is_assigned_unit_member,
+    )
+    def resume(self):
+        self.is_suspended = False
 
     @transition(
         field=state,
@@ -155,6 +183,8 @@ TRANSITION_METHODS: dict[str, str] = {
     "accept": "accept",
     "return": "return_to_dispatcher",
     "resolve": "resolve",
+    "suspend": "suspend",
+    "resume": "resume",
     "rate": "rate",
     "close": "close",
     "reopen": "reopen",
@@ -169,8 +199,17 @@ TRANSITION_VERBS = {
     "accept": _("accept"),
     "return": _("return"),
     "resolve": _("resolve"),
+    "suspend": _("suspend"),
+    "resume": _("resume"),
     "rate": _("rate"),
     "close": _("close"),
     "reopen": _("reopen"),
     "reject": _("reject"),
+}
+
+# Why a transition whose conditions fail cannot run now (answered with 409).
+CONDITION_FAILED = {
+    "close": _("The case needs the resident's rating before it can be closed."),
+    "suspend": _("The resolve clock is already paused."),
+    "resume": _("The resolve clock is not paused."),
 }

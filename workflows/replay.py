@@ -27,6 +27,7 @@ class ReplayedCase:
     unit: int | None = None
     outcome: str = ""
     satisfaction: str = ""
+    is_suspended: bool = False
 
 
 def replay(events: Iterable[EventLike]) -> ReplayedCase:
@@ -58,6 +59,11 @@ def _apply(case: ReplayedCase, event: EventLike) -> None:
             case.outcome = Outcome.FIXED
         case "resolve":
             case.outcome = payload["outcome"]
+            case.is_suspended = False
+        case "suspend":
+            case.is_suspended = True
+        case "resume":
+            case.is_suspended = False
         case "rate":
             case.satisfaction = payload["satisfaction"]
         case "reopen":

@@ -1,8 +1,9 @@
 import django_filters
+from django.db.models import Exists, OuterRef
 
 from workflows.case_states import State
 
-from ..models import Case
+from ..models import Case, SlaBreach
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -11,7 +12,12 @@ class CaseFilter(django_filters.FilterSet):
     unit = django_filters.NumberFilter(field_name="unit_id")
     category = django_filters.NumberFilter(field_name="category_id")
     community = django_filters.NumberFilter(field_name="community_id")
+    breached = django_filters.BooleanFilter(method="filter_breached", label="breached")
+
+    def filter_breached(self, queryset, name, value):
+        has_breach = Exists(SlaBreach.objects.filter(case=OuterRef("pk")))
+        return queryset.filter(has_breach if value else ~has_breach)
 
     class Meta:
         model = Case
-        fields = ["state", "grid", "unit", "category", "community"]
+        fields = ["state", "grid", "unit", "category", "community", "breached"]

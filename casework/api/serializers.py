@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Case, CaseEvent, Category, Grid, Unit
+from ..models import Case, CaseEvent, Category, Grid, SlaTimer, Unit
 from ..phone import phone_masked
 
 
@@ -54,8 +54,10 @@ class CaseOut(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "date-time"}})
     def get_deadlines(self, case) -> dict:
-        # Filled by the SLA timers once they exist; running timer kind → due time.
-        return {}
+        timers = getattr(case, "open_timers", None)  # prefetched by the list selectors
+        if timers is None:
+            timers = case.timers.filter(state__in=SlaTimer.OPEN_STATES)
+        return {timer.kind: timer.due_at for timer in timers}
 
 
 class CaseEventOut(serializers.ModelSerializer):

@@ -34,6 +34,8 @@ class Case(CaseLifecycle):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("unit")
     )
+    # The unit paused the resolve clock, waiting on the resident or a third party.
+    is_suspended = models.BooleanField(_("suspended"), default=False)
     resolution = models.TextField(_("what was done"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     satisfaction = models.CharField(

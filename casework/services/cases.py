@@ -10,12 +10,18 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from workflows.actors import Actor
-from workflows.case_lifecycle import TRANSITION_METHODS, TRANSITION_VERBS, may_collect
+from workflows.case_lifecycle import (
+    CONDITION_FAILED,
+    TRANSITION_METHODS,
+    TRANSITION_VERBS,
+    may_collect,
+)
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..inputs import TRANSITION_INPUTS, CollectInput, VersionInput
 from ..models import Case, CaseEvent
 from .references import reference_next
+from .sla_timers import timers_apply
 
 
 def _validate(serializer_class, data, **context) -> dict:
@@ -132,11 +138,7 @@ def case_transition(
                 _("You may not %(name)s this case.") % {"name": TRANSITION_VERBS[name]}
             )
         if not can_proceed(method):
-            raise Conflict(
-                _("The case needs the resident's rating before you can %(name)s it.")
-                % {"name": TRANSITION_VERBS[name]},
-                code="condition_failed",
-            )
+            raise Conflict(CONDITION_FAILED[name], code="condition_failed")
         clean = _validate(TRANSITION_INPUTS[name], payload, case=case)
         from_state = case.state
         before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
@@ -160,5 +162,6 @@ def case_transition(
             at=now,
             payload=_json_payload(clean),
         )
+        timers_apply(case=case, transition=name, at=now)
     return case
 

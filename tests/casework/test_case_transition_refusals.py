@@ -8,7 +8,16 @@ from casework.models import Membership, Role
 from tests.factories import case_file, case_snapshot, transition_url
 from workflows.case_lifecycle import TRANSITION_METHODS
 
-STATES = ["collected", "classified", "handling", "evaluating", "evaluating_rated", "closed", "rejected"]
+STATES = [
+    "collected",
+    "classified",
+    "handling",
+    "handling_suspended",
+    "evaluating",
+    "evaluating_rated",
+    "closed",
+    "rejected",
+]
 
 # Where each transition may start (evaluating_rated is evaluating with a rating).
 ALLOWED_FROM = {
@@ -16,7 +25,9 @@ ALLOWED_FROM = {
     "resolve_on_spot": {"collected"},
     "accept": {"classified"},
     "return": {"classified"},
-    "resolve": {"handling"},
+    "resolve": {"handling", "handling_suspended"},
+    "suspend": {"handling"},
+    "resume": {"handling_suspended"},
     "rate": {"evaluating", "evaluating_rated"},
     "close": {"evaluating_rated"},
     "reopen": {"evaluating", "evaluating_rated"},
@@ -30,6 +41,8 @@ RUNNER = {
     "accept": "unitmember",
     "return": "unitmember",
     "resolve": "unitmember",
+    "suspend": "unitmember",
+    "resume": "unitmember",
     "rate": "gridworker",
     "close": "dispatcher",
     "reopen": "supervisor",
@@ -44,6 +57,8 @@ def _payload(demo, name):
         "accept": {},
         "return": {"reason": "不归我们管"},
         "resolve": {"result": "已处理", "outcome": "fixed"},
+        "suspend": {"reason": "等待第三方"},
+        "resume": {},
         "rate": {"satisfaction": "satisfied", "comment": ""},
         "close": {},
         "reopen": {"reason": "重新办理"},
@@ -84,8 +99,9 @@ def test_transition_from_the_wrong_state_is_409_and_changes_nothing(demo, api, n
         runner = "dispatcher"  # a unit sees only cases assigned to it; the dispatcher sees all
     response = _post(api, runner, case, name, _payload(demo, name))
 
-    # close from an unrated evaluating case is the right state but lacks the rating.
-    expected = "condition_failed" if (name, state) == ("close", "evaluating") else "invalid_state"
+    # Right state, failing condition: close without a rating, suspend twice, resume unpaused.
+    conditions = {("close", "evaluating"), ("suspend", "handling_suspended"), ("resume", "handling")}
+    expected = "condition_failed" if (name, state) in conditions else "invalid_state"
     _assert_error(response, 409, expected)
     assert case_snapshot(case) == before
 
@@ -122,6 +138,10 @@ WRONG_ROLE = [
     ("reject", "collected", "supervisor", 403),
     ("reject", "classified", "unitmember", 403),
     ("accept", "classified", "outsider", 404),
+    ("suspend", "handling", "dispatcher", 403),
+    ("suspend", "handling", "gridworker", 403),
+    ("resume", "handling_suspended", "dispatcher", 403),
+    ("resume", "handling_suspended", "supervisor", 403),
 ]
 
 
