@@ -1,13 +1,14 @@
 """Reads with access built in: nobody gets a case outside their scope."""
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from django.db.models.functions import Coalesce
 
 from workflows.actors import Actor
 from workflows.case_states import State
 
-from .errors import NotFound
-from .models import Case, CaseEvent, Category, Grid, SlaTimer, Unit
+from .errors import Forbidden, NotFound
+from .models import Case, CaseEvent, Category, Grid, SlaBreach, SlaTimer, Unit
 
 
 def case_scope_q(actor: Actor) -> Q:
@@ -98,4 +99,29 @@ def categories_active() -> QuerySet[Category]:
         Category.objects.filter(is_active=True)
         .select_related("parent")
         .order_by(Coalesce("parent__code", "code"), F("parent").asc(nulls_first=True), "code")
+    )
+
+
+# SLA breaches: the street's supervisors review them (DESIGN.md §4).
+
+
+def breach_list(*, actor: Actor) -> QuerySet[SlaBreach]:
+    if not (actor.is_supervisor or actor.is_superuser):
+        raise Forbidden(_("Only the street's supervisors review breaches."))
+    breaches = SlaBreach.objects.select_related("case", "unit", "grid", "acknowledged_by")
+    if not actor.is_superuser:
+        breaches = breaches.filter(community_id__in=actor.supervised_communities)
+    return breaches.order_by("-breached_at", "-id")
+
+
+def breach_counts_by_unit(breaches: QuerySet[SlaBreach]) -> list[dict]:
+    """Open and acknowledged breaches per unit, most open first."""
+    return list(
+        breaches.order_by()
+        .values("unit_id", "unit__name")
+        .annotate(
+            open=Count("id", filter=Q(acknowledged_at__isnull=True)),
+            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+        )
+        .order_by("-open", "unit__name")
     )

@@ -21,9 +21,10 @@ PHONE_MASKED = "138****5678"
 
 
 def categories_ensure() -> None:
-    """The category tree is migration data; a transactional test's flush wipes it."""
-    migration = importlib.import_module("casework.migrations.0002_seed_categories")
-    migration.seed(django_apps, None)
+    """The category tree and SLA policies are migration data; a transactional test's flush
+    wipes them."""
+    for name in ("0002_seed_categories", "0004_seed_sla_policies"):
+        importlib.import_module(f"casework.migrations.{name}").seed(django_apps, None)
 
 
 def actor_of(user):
