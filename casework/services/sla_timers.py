@@ -1,9 +1,9 @@
 """Start, stop, pause and resume a case's SLA clocks; called inside case transitions."""
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 
 from workflows.sla_rules import PAUSE, RESUME, START, STOP, TIMER_EFFECTS
 from workflows.working_time import LimitUnit, deadline, warn_at
@@ -12,14 +12,33 @@ from ..calendar import workday_checker
 from ..models import Case, SlaPolicy, SlaTimer
 
 
+_policy_cache: dict = {"until": 0.0, "rows": ()}
+
+
+def policies_cached() -> tuple[SlaPolicy, ...]:
+    """All policies, re-read at most every SLA_POLICY_CACHE_SECONDS: a handful of rows an
+    office edits a few times a year, consulted on every transition that starts a clock."""
+    now = time.monotonic()
+    if now >= _policy_cache["until"]:
+        _policy_cache["rows"] = tuple(SlaPolicy.objects.all())
+        _policy_cache["until"] = now + settings.SLA_POLICY_CACHE_SECONDS
+    return _policy_cache["rows"]
+
+
+def policies_forget() -> None:
+    _policy_cache["until"] = 0.0
+
+
 def policy_for(*, case: Case, kind: str) -> SlaPolicy | None:
-    category_ids = [c for c in (case.category_id, case.category and case.category.parent_id) if c]
-    candidates = SlaPolicy.objects.filter(
-        Q(category__isnull=True) | Q(category_id__in=category_ids),
-        Q(urgency="") | Q(urgency=case.urgency),
-        Q(difficulty="") | Q(difficulty=case.difficulty),
-        kind=kind,
-    )
+    category_ids = {c for c in (case.category_id, case.category and case.category.parent_id) if c}
+    candidates = [
+        p
+        for p in policies_cached()
+        if p.kind == kind
+        and (p.category_id is None or p.category_id in category_ids)
+        and p.urgency in ("", case.urgency)
+        and p.difficulty in ("", case.difficulty)
+    ]
 
     def specificity(policy: SlaPolicy):
         return (
@@ -107,7 +126,6 @@ def timer_resume(*, case: Case, kind: str, at: datetime) -> None:
 def timers_apply(*, case: Case, transition: str, at: datetime) -> None:
     for effect, kind in TIMER_EFFECTS.get(transition, ()):
         if effect == START:
-            timer_stop(case=case, kind=kind, at=at)  # a restarted clock replaces the old one
             timer_start(case=case, kind=kind, at=at)
         elif effect == STOP:
             timer_stop(case=case, kind=kind, at=at)

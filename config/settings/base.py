@@ -178,6 +178,7 @@ from datetime import timedelta  # noqa: E402
 SLA_SWEEP_SECONDS = float(os.environ.get("SLA_SWEEP_SECONDS", "2"))
 SLA_MAX_ATTEMPTS = int(os.environ.get("SLA_MAX_ATTEMPTS", "5"))
 SLA_RETRY_BASE = timedelta(seconds=int(os.environ.get("SLA_RETRY_SECONDS", "10")))
+SLA_POLICY_CACHE_SECONDS = float(os.environ.get("SLA_POLICY_CACHE_SECONDS", "60"))
 SLA_PAUSE_CAP = timedelta(days=int(os.environ.get("SLA_PAUSE_CAP_DAYS", "30")))
 CELERY_BEAT_SCHEDULE["sla-sweep"] = {
     "task": "casework.tasks.sla_sweep",

@@ -14,3 +14,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if "CELERY_BROKER_URL" not in os.environ:
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+# Tests edit policies between transitions; read them fresh every time.
+SLA_POLICY_CACHE_SECONDS = 0
