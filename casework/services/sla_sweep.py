@@ -27,13 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 def sla_sweep(
-    *, now: datetime | None = None, batch_size: int = 200, time_budget: float | None = None
+    *, now: datetime | None = None, batch_size: int = 50, time_budget: float | None = None
 ) -> Counter:
-    """Fire everything due at `now` (default: the clock at each batch). Returns counts."""
+    """Fire everything due at `now`, or by the live clock if not given. Returns counts."""
+    clock = (lambda: now) if now is not None else timezone.now
     totals: Counter = Counter()
     started = time.monotonic()
     while True:
-        claimed, outcomes = _sweep_batch(now=now or timezone.now(), batch_size=batch_size)
+        claimed, outcomes = _sweep_batch(clock=clock, batch_size=batch_size)
         totals.update(outcomes)
         if claimed < batch_size:
             return totals
@@ -41,15 +42,16 @@ def sla_sweep(
             return totals
 
 
-def _sweep_batch(*, now: datetime, batch_size: int) -> tuple[int, Counter]:
+def _sweep_batch(*, clock, batch_size: int) -> tuple[int, Counter]:
     outcomes: Counter = Counter()
     with transaction.atomic():
         timers = list(
             SlaTimer.objects.select_for_update(skip_locked=True)
-            .filter(next_check_at__lte=now)
+            .filter(next_check_at__lte=clock())
             .order_by("next_check_at")[:batch_size]
         )
         for timer in timers:
+            now = clock()  # breaches record when they were seen, not when the batch began
             try:
                 with transaction.atomic():
                     outcomes[timer_fire(timer=timer, now=now)] += 1
