@@ -1,11 +1,30 @@
 """Admin for reference data. Cases and their events are shown read-only: a case's state
-changes only through the services, so the admin never edits, adds or deletes them."""
+changes only through the services, so the admin never edits, adds or deletes them. The same
+holds for SLA timers, breaches and notifications; the one thing an operator does to timers,
+retrying an incident, is an admin action that calls the service."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .actors import actor_for_user
-from .models import Case, CaseEvent, Category, Community, Grid, Membership, Street, Unit
+from .models import (
+    CalendarOverride,
+    Case,
+    CaseEvent,
+    Category,
+    Community,
+    Grid,
+    Membership,
+    Notification,
+    SlaBreach,
+    SlaPolicy,
+    SlaTimer,
+    Street,
+    Unit,
+)
 from .selectors import case_scope_q
+from .services.sla_timers import policies_forget, timer_retry
 
 
 @admin.register(Street)
@@ -127,3 +146,131 @@ class CaseEventAdmin(ReadOnlyAdmin):
         actor = actor_for_user(request.user)
         cases = Case.objects.filter(case_scope_q(actor))
         return super().get_queryset(request).filter(case__in=cases)
+
+
+# ---------------------------------------------------------------- SLA (DESIGN.md §4)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["kind", "category", "urgency", "difficulty", "amount", "unit"]
+    list_editable = ["amount", "unit"]
+    list_filter = ["kind", "urgency", "difficulty"]
+    list_select_related = ["category"]
+    autocomplete_fields = ["category"]
+
+    # Clocks read policies through a short-lived cache; drop this process's copy at once
+    # (other processes pick a change up within SLA_POLICY_CACHE_SECONDS). A change applies
+    # to clocks started afterwards, never to running ones.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        policies_forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        policies_forget()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        policies_forget()
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "note"]
+    list_filter = ["is_workday"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+
+
+def _cases_in_scope(request):
+    return Case.objects.filter(case_scope_q(actor_for_user(request.user)))
+
+
+@admin.register(SlaTimer)
+class SlaTimerAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "kind",
+        "state",
+        "unit",
+        "started_at",
+        "due_at",
+        "next_check_at",
+        "attempts",
+    ]
+    # State first: incidents are what an operator comes here for.
+    list_filter = ["state", "kind", "unit"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "unit"]
+    date_hierarchy = "due_at"
+    actions = ["retry"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=_cases_in_scope(request))
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("casework.change_slatimer")
+
+    @admin.action(
+        description=_("Retry selected incident timers"),
+        permissions=["retry"],
+    )
+    def retry(self, request, queryset):
+        selected = list(queryset.values_list("pk", flat=True))
+        revived = timer_retry(timer_ids=selected)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d timer handed back to the sweep.",
+                "%(count)d timers handed back to the sweep.",
+                revived,
+            )
+            % {"count": revived},
+            messages.SUCCESS if revived else messages.WARNING,
+        )
+        if revived < len(selected):
+            self.message_user(
+                request,
+                _(
+                    "%(count)d left as they were: not incidents, or their case already has an "
+                    "open clock of the same kind."
+                )
+                % {"count": len(selected) - revived},
+                messages.WARNING,
+            )
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "kind",
+        "unit",
+        "grid",
+        "due_at",
+        "breached_at",
+        "acknowledged_at",
+        "acknowledged_by",
+    ]
+    list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter), "community", "unit"]
+    search_fields = ["case__reference", "comment"]
+    list_select_related = ["case", "unit", "grid", "acknowledged_by"]
+    date_hierarchy = "breached_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=_cases_in_scope(request))
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "kind", "case", "message", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "case__reference", "message"]
+    list_select_related = ["user", "case"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # People's inboxes: the superuser sees all, other staff only their own.
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(user=request.user)

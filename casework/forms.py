@@ -2,9 +2,11 @@
 
 They never validate: the page posts what the person typed to the service, which checks it
 with `casework.inputs` like every other door. A form only keeps the typed values and
-places each `Invalid.fields` message next to its field.
+places each `Invalid.fields` message next to its field. (The breach board's filter is a
+read, not a write: the shared `BreachFilter`, which validates like any filter form.)
 """
 
+import django_filters
 from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
 
 from . import selectors
+from .breach_filters import BreachFilter, month_valid
 
 # Channels a person can choose at intake; `open311` and `api` are set by those doors.
 PAGE_CHANNELS = [
@@ -146,6 +149,24 @@ class ResolveForm(TransitionForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
 
 
+class SuspendForm(TransitionForm):
+    transition = "suspend"
+    heading = _("Pause the resolve clock")
+    submit_label = _("Suspend")
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Who or what you are waiting for, e.g. the resident or a third party."),
+        widget=_area(),
+    )
+
+
+class ResumeForm(TransitionForm):
+    transition = "resume"
+    heading = _("Resume handling")
+    submit_label = _("Resume")
+
+
 class RateForm(TransitionForm):
     transition = "rate"
     heading = _("Resident's satisfaction")
@@ -195,6 +216,8 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
         ResolveOnSpotForm,
         AcceptForm,
         ResolveForm,
+        SuspendForm,
+        ResumeForm,
         RateForm,
         CloseForm,
         ReturnForm,
@@ -202,3 +225,35 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
         RejectForm,
     ]
 }
+
+
+# ---------------------------------------------------------------- the breach board's filter
+
+
+class BreachBoardFilter(BreachFilter):
+    """The API's breach filters, so the page and the API narrow the list the same way;
+    the page adds labels, a month picker, and unit and grid by name."""
+
+    month = django_filters.CharFilter(
+        method="filter_month",
+        label=_("Month"),
+        validators=[month_valid],
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+
+    def __init__(self, data, *, queryset, units, grids):
+        super().__init__(data, queryset=queryset)
+        # Filters build their form fields lazily from `label` and `extra`.
+        page_fields = {
+            "kind": (_("Clock"), {"empty_label": _("All clocks")}),
+            "unit": (_("Unit"), {"widget": _choices(_("All units"), units)}),
+            "grid": (_("Grid"), {"widget": _choices(_("All grids"), grids)}),
+            "status": (_("Status"), {"empty_label": _("Open and acknowledged")}),
+        }
+        for name, (label, extra) in page_fields.items():
+            self.filters[name].label = label
+            self.filters[name].extra.update(extra)
+
+
+def _choices(everything, objects) -> forms.Select:
+    return forms.Select(choices=[("", everything), *((obj.pk, str(obj)) for obj in objects)])

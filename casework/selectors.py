@@ -8,7 +8,7 @@ from workflows.actors import Actor
 from workflows.case_states import State
 
 from .errors import Forbidden, NotFound
-from .models import Case, CaseEvent, Category, Grid, SlaBreach, SlaTimer, Unit
+from .models import Case, CaseEvent, Category, Grid, Notification, SlaBreach, SlaTimer, Unit
 
 
 def case_scope_q(actor: Actor) -> Q:
@@ -125,3 +125,56 @@ def breach_counts_by_unit(breaches: QuerySet[SlaBreach]) -> list[dict]:
         )
         .order_by("-open", "unit__name")
     )
+
+
+def timer_incident_list(*, actor: Actor) -> QuerySet[SlaTimer]:
+    """Timers the sweep gave up on, for the supervisors of their cases' communities."""
+    if not (actor.is_supervisor or actor.is_superuser):
+        raise Forbidden(_("Only the street's supervisors review breaches."))
+    timers = SlaTimer.objects.filter(state=SlaTimer.State.INCIDENT).select_related("case", "unit")
+    if not actor.is_superuser:
+        timers = timers.filter(case__community_id__in=actor.supervised_communities)
+    return timers.order_by("due_at", "id")
+
+
+def units_supervised(*, actor: Actor) -> QuerySet[Unit]:
+    """Units serving the communities the actor supervises (the breach board's unit choices)."""
+    units = Unit.objects.all()
+    if not actor.is_superuser:
+        units = units.filter(communities__in=actor.supervised_communities).distinct()
+    return units.order_by("name", "id")
+
+
+def grids_supervised(*, actor: Actor) -> QuerySet[Grid]:
+    grids = Grid.objects.select_related("community")
+    if not actor.is_superuser:
+        grids = grids.filter(community_id__in=actor.supervised_communities)
+    return grids.order_by("community__code", "code")
+
+
+# A case's clocks, for its page; the case itself was read through `case_get`, with scope.
+
+
+def case_timers(*, case: Case) -> QuerySet[SlaTimer]:
+    """Every clock the case has had (running, paused, stopped, breached), oldest first."""
+    return case.timers.select_related("unit").order_by("started_at", "id")
+
+
+def case_breaches(*, case: Case) -> QuerySet[SlaBreach]:
+    return case.breaches.select_related("unit", "acknowledged_by").order_by("breached_at", "id")
+
+
+# Notifications: each person's own inbox.
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("case")
+        .order_by("-created_at", "-id")
+    )
+
+
+def notification_unread_count(*, user) -> int:
+    """One COUNT over the partial index of unread rows; runs on every page (the menu)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -42,7 +42,7 @@ def deadline(start: datetime, amount: int, unit: str, is_workday: IsWorkday) -> 
     day, time_of_day = local.date(), local.time()
     if not is_workday(day):
         day, time_of_day = next_workday(day, is_workday), time(0)
-    for _ in range(amount):
+    for _day in range(amount):
         day = next_workday(day, is_workday)
     return datetime.combine(day, time_of_day, tzinfo=SHANGHAI)
 

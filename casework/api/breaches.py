@@ -1,20 +1,14 @@
 """Supervisors' breach board over the API: list with filters, acknowledge with a comment."""
 
-from datetime import datetime
-
-import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from workflows.sla_rules import TimerKind
-from workflows.working_time import SHANGHAI
-
 from .. import selectors
 from ..actors import actor_for_user
+from ..breach_filters import BreachFilter
 from ..models import SlaBreach
 from ..services.sla_breaches import breach_acknowledge
 from .views import ERRORS
@@ -53,37 +47,6 @@ class BreachOut(serializers.ModelSerializer):
 
 class AcknowledgeIn(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-def month_bounds(value: str) -> tuple[datetime, datetime]:
-    """YYYY-MM → [first instant, first instant of the next month) in Asia/Shanghai."""
-    start = datetime.strptime(value, "%Y-%m").replace(tzinfo=SHANGHAI)
-    end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-    return start, end
-
-
-class BreachFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=TimerKind.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    grid = django_filters.NumberFilter(field_name="grid_id")
-    month = django_filters.CharFilter(method="filter_month", label=_("month (YYYY-MM)"))
-    status = django_filters.ChoiceFilter(
-        choices=[("open", _("open")), ("acknowledged", _("acknowledged"))], method="filter_status"
-    )
-
-    class Meta:
-        model = SlaBreach
-        fields = ["kind", "unit", "grid", "month", "status"]
-
-    def filter_month(self, queryset, name, value):
-        try:
-            start, end = month_bounds(value)
-        except ValueError as exc:
-            raise serializers.ValidationError({"month": [_("Use YYYY-MM.")]}) from exc
-        return queryset.filter(breached_at__gte=start, breached_at__lt=end)
-
-    def filter_status(self, queryset, name, value):
-        return queryset.filter(acknowledged_at__isnull=(value == "open"))
 
 
 class BreachPagination(CursorPagination):

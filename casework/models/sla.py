@@ -30,7 +30,7 @@ class SlaPolicy(models.Model):
         _("difficulty"), max_length=10, choices=Difficulty.choices, blank=True
     )
     amount = models.PositiveIntegerField(_("limit"))
-    unit = models.CharField(_("unit"), max_length=15, choices=LimitUnit.choices)
+    unit = models.CharField(_("time unit"), max_length=15, choices=LimitUnit.choices)
 
     class Meta:
         verbose_name = _("SLA policy")
@@ -164,13 +164,15 @@ class Notification(models.Model):
         WARNING = "warning", _("deadline approaching")
         BREACH = "breach", _("deadline missed")
         WHISTLE = "whistle", _("raised to the street")
+        CONSULT_NEEDED = "consult_needed", _("consultation needed")
+        DECIDE_NEEDED = "decide_needed", _("supervisor must decide")
         INCIDENT = "incident", _("timer incident")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     message = models.CharField(_("message"), max_length=300)
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

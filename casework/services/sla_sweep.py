@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from workflows.actors import SYSTEM
@@ -33,13 +33,15 @@ def sla_sweep(
     clock = (lambda: now) if now is not None else timezone.now
     totals: Counter = Counter()
     started = time.monotonic()
-    while True:
-        claimed, outcomes = _sweep_batch(clock=clock, batch_size=batch_size)
-        totals.update(outcomes)
-        if claimed < batch_size:
-            return totals
-        if time_budget is not None and time.monotonic() - started > time_budget:
-            return totals
+    # Notifications are written in the office's language, whoever runs the sweep.
+    with translation.override(settings.LANGUAGE_CODE):
+        while True:
+            claimed, outcomes = _sweep_batch(clock=clock, batch_size=batch_size)
+            totals.update(outcomes)
+            if claimed < batch_size:
+                return totals
+            if time_budget is not None and time.monotonic() - started > time_budget:
+                return totals
 
 
 def _sweep_batch(*, clock, batch_size: int) -> tuple[int, Counter]:
@@ -64,8 +66,11 @@ def _sweep_batch(*, clock, batch_size: int) -> tuple[int, Counter]:
 def timer_fire(*, timer: SlaTimer, now: datetime) -> str:
     # A transition holding the case will stop or restart this clock itself; waiting for it
     # could deadlock (it may be waiting for this timer's row), so leave it to the next sweep.
+    # Lock the case row only: without `of`, PostgreSQL would lock the joined community too,
+    # so a parallel sweep skipped every case of that community as "busy" and intake there
+    # (whose INSERT needs a key-share lock on the community) waited for the whole batch.
     case = (
-        Case.objects.select_for_update(skip_locked=True)
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("community")
         .filter(pk=timer.case_id)
         .first()
@@ -123,13 +128,12 @@ def breach_record(*, timer: SlaTimer, case: Case, now: datetime) -> SlaBreach:
     return breach
 
 
-def _notify_supervisors(*, timer: SlaTimer, case: Case, now: datetime, message: str = "") -> None:
+def _notify_supervisors(*, timer: SlaTimer, case: Case, now: datetime) -> None:
     notify(
         user_ids=street_supervisors(case),
         case=case,
         kind=Notification.Kind.BREACH,
-        message=message
-        or _("%(reference)s: the %(clock)s deadline was missed.")
+        message=_("%(reference)s: the %(clock)s deadline was missed.")
         % {"reference": case.reference, "clock": timer.get_kind_display()},
     )
 
@@ -165,7 +169,7 @@ def _missed_resolve(*, timer: SlaTimer, case: Case, now: datetime) -> None:
         notify(
             user_ids=street_supervisors(case) + community_dispatchers(case),
             case=case,
-            kind=Notification.Kind.BREACH,
+            kind=Notification.Kind.CONSULT_NEEDED,
             message=_("%(reference)s: a hard case missed its resolve deadline; convene a "
                       "six-party consultation.") % {"reference": case.reference},
         )
@@ -174,10 +178,10 @@ def _missed_resolve(*, timer: SlaTimer, case: Case, now: datetime) -> None:
 
 
 def _missed_consult(*, timer: SlaTimer, case: Case, now: datetime) -> None:
-    _notify_supervisors(
-        timer=timer,
+    notify(
+        user_ids=street_supervisors(case),
         case=case,
-        now=now,
+        kind=Notification.Kind.DECIDE_NEEDED,
         message=_("%(reference)s: the consultation missed its deadline; the supervisor decides.")
         % {"reference": case.reference},
     )

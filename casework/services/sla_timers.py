@@ -1,9 +1,16 @@
-"""Start, stop, pause and resume a case's SLA clocks; called inside case transitions."""
+"""Start, stop, pause and resume a case's SLA clocks; called inside case transitions.
+
+`timer_retry` is the operator's: it hands timers parked as incidents back to the sweep.
+"""
 
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import models
+from django.db import transaction
+from django.utils import timezone
 
 from workflows.sla_rules import PAUSE, RESUME, START, STOP, TIMER_EFFECTS
 from workflows.working_time import LimitUnit, deadline, warn_at
@@ -85,8 +92,20 @@ def _open_timer(case: Case, kind: str) -> SlaTimer | None:
 
 
 def timer_stop(*, case: Case, kind: str, at: datetime) -> None:
-    SlaTimer.objects.filter(case=case, kind=kind, state__in=SlaTimer.OPEN_STATES).update(
-        state=SlaTimer.State.STOPPED, stopped_at=at, next_check_at=None
+    """The owed step is done. An open or parked clock stops; a missed one stays breached but
+    records when the step finally came (the monthly figures judge lateness from that)."""
+    SlaTimer.objects.filter(
+        case=case,
+        kind=kind,
+        stopped_at__isnull=True,
+        state__in=[*SlaTimer.OPEN_STATES, SlaTimer.State.INCIDENT, SlaTimer.State.BREACHED],
+    ).update(
+        state=models.Case(
+            models.When(state=SlaTimer.State.BREACHED, then=models.Value(SlaTimer.State.BREACHED)),
+            default=models.Value(SlaTimer.State.STOPPED),
+        ),
+        stopped_at=at,
+        next_check_at=None,
     )
 
 
@@ -133,3 +152,36 @@ def timers_apply(*, case: Case, transition: str, at: datetime) -> None:
             timer_pause(case=case, kind=kind, at=at)
         elif effect == RESUME:
             timer_resume(case=case, kind=kind, at=at)
+
+
+def timer_retry(*, timer_ids: Iterable[int]) -> int:
+    """Hand incident timers back to the sweep: no failed attempts, looked at right away.
+
+    Returns how many were revived. Timers that are not incidents are left alone, and so is
+    an incident whose case has meanwhile got an open clock of the same kind (a restart):
+    only one may be open per case and kind. A timer that failed while paused comes back
+    paused, so a later `resume` still finds it and counts the pause.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        timers = list(
+            SlaTimer.objects.select_for_update()
+            .filter(pk__in=list(timer_ids), state=SlaTimer.State.INCIDENT)
+            .order_by("-started_at", "-id")  # of two parked clocks of one kind, the newer wins
+        )
+        open_clocks = set(
+            SlaTimer.objects.filter(
+                case_id__in={timer.case_id for timer in timers}, state__in=SlaTimer.OPEN_STATES
+            ).values_list("case_id", "kind")
+        )
+        revived = 0
+        for timer in timers:
+            if (timer.case_id, timer.kind) in open_clocks:
+                continue
+            open_clocks.add((timer.case_id, timer.kind))
+            timer.state = SlaTimer.State.PAUSED if timer.paused_at else SlaTimer.State.RUNNING
+            timer.attempts = 0
+            timer.next_check_at = now
+            timer.save(update_fields=["state", "attempts", "next_check_at"])
+            revived += 1
+    return revived

@@ -41,6 +41,11 @@ PAGES = [
         lambda a: a.is_dispatcher or a.is_superuser,
     ),
     Page("unit-inbox", gettext_lazy("Unit inbox"), lambda a: a.is_unit_member or a.is_superuser),
+    Page(
+        "breach-board",
+        gettext_lazy("Breach board"),
+        lambda a: a.is_supervisor or a.is_superuser,
+    ),
     Page("case-list", gettext_lazy("All cases"), lambda a: True),
 ]
 PAGES_BY_NAME = {page.url_name: page for page in PAGES}

@@ -7,6 +7,7 @@ the domain (see `access.staff_page` for how domain errors become 403/404 pages).
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +20,7 @@ from ..forms import TRANSITION_FORMS, CollectForm
 from ..phone import phone_masked
 from ..services.cases import case_collect, case_transition
 from .access import staff_page
+from .deadlines import deadlines
 from .timeline import TRANSITION_LABELS, timeline
 
 PER_PAGE = 50
@@ -153,7 +155,8 @@ def case_transition_run(request, actor, reference, name):
 
 
 def _case_page(request, actor, case, *, error=None, failed=None, status=200):
-    """The case page: summary, timeline and one form per transition the actor can run now."""
+    """The case page: summary, deadlines, timeline and one form per transition the actor can
+    run now."""
     available = {
         TRANSITION_NAMES[transition.name]
         for transition in case.get_available_user_state_transitions(actor)
@@ -172,6 +175,8 @@ def _case_page(request, actor, case, *, error=None, failed=None, status=200):
         "case": case,
         "reporter_phone": case.reporter_phone if sees_phone else phone_masked(case.reporter_phone),
         "timeline": timeline(list(selectors.case_events(case=case))),
+        "deadlines": deadlines(list(selectors.case_timers(case=case)), now=timezone.now()),
+        "breaches": list(selectors.case_breaches(case=case)),
         "transition_forms": forms,
         "error": error,
     }

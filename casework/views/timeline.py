@@ -1,10 +1,13 @@
 """The case page's timeline: each CaseEvent as who, when, what and its details in words."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, State, Urgency
+from workflows.sla_rules import TimerKind
 
 from ..models import CaseEvent, Category, Grid, Unit
 
@@ -23,6 +26,8 @@ TRANSITION_LABELS = {
     "decide": _("Decided"),
     "suspend": _("Suspended"),
     "resume": _("Resumed"),
+    # Not a transition: the SLA sweep records it when nobody responded in time (吹哨).
+    "whistle": _("Raised to the street"),
 }
 
 # Payload key → its label and, for choices, the enumeration that names its values.
@@ -39,9 +44,13 @@ DETAIL_LABELS = {
     "satisfaction": (_("Satisfaction"), Satisfaction),
     "comment": (_("Comment"), None),
     "duplicate_of": (_("Duplicate of"), None),
+    "clock": (_("Clock"), TimerKind),
+    "due_at": (_("Was due"), None),
 }
 # Payload keys holding an id, and the model it points at.
 DETAIL_MODELS = {"grid": Grid, "category": Category, "unit": Unit}
+# Payload keys holding an ISO 8601 time, shown in the local time like the event's own.
+DETAIL_TIMES = {"due_at"}
 
 
 @dataclass
@@ -104,8 +113,20 @@ def _details(payload: dict, names: dict) -> list[tuple[str, object]]:
             value = choices(value).label
         elif key in DETAIL_MODELS:
             value = names.get((key, value), value)
+        elif key in DETAIL_TIMES:
+            value = _local_time(value)
         details.append((label, value))
     return details
+
+
+def _local_time(value):
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    if timezone.is_naive(moment):
+        return value
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _who(event: CaseEvent) -> str:

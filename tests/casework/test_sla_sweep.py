@@ -86,6 +86,24 @@ def test_a_clock_stopped_in_time_never_fires(demo, classified):
     assert not SlaBreach.objects.exists()
 
 
+def test_a_late_response_is_recorded_on_the_breached_clock(demo, classified):
+    sla_sweep(now=RESPOND_DUE)
+    classified.refresh_from_db()  # the whistle moved its version on
+    with time_machine.travel(RESPOND_DUE + timedelta(hours=3), tick=False):
+        case_move(classified, (demo.user("unitmember"), "accept", {}))
+    timer = SlaTimer.objects.get(case=classified, kind="respond")
+    assert (timer.state, timer.stopped_at) == ("breached", RESPOND_DUE + timedelta(hours=3))
+
+
+def test_notifications_are_written_in_the_offices_language(demo, classified):
+    from django.utils import translation
+
+    with translation.override("en"):
+        sla_sweep(now=RESPOND_DUE)
+    note = Notification.objects.get(kind="whistle")
+    assert "吹哨" in note.message or "街道" in note.message
+
+
 def test_a_missed_resolve_notifies_the_supervisor(demo):
     with time_machine.travel(FRIDAY_10, tick=False):
         case = demo.case_in("handling")
@@ -106,7 +124,7 @@ def test_a_hard_case_missing_resolve_calls_for_a_consultation(demo):
     sla_sweep(now=resolve.due_at)
     for username in ("supervisor", "dispatcher"):
         note = Notification.objects.get(user=demo.user(username))
-        assert note.kind == "breach" and "consultation" in note.message
+        assert note.kind == "consult_needed" and case.reference in note.message
 
 
 def test_a_missed_consultation_goes_to_the_supervisor(demo):
@@ -115,7 +133,7 @@ def test_a_missed_consultation_goes_to_the_supervisor(demo):
         timer = timer_start(case=case, kind="consult", at=FRIDAY_10)
     sla_sweep(now=timer.due_at)
     note = Notification.objects.get(user=demo.user("supervisor"))
-    assert "supervisor decides" in note.message
+    assert note.kind == "decide_needed" and case.reference in note.message
 
 
 def test_sla_sweep_command_fires_what_is_due_at_the_given_instant(demo, classified):

@@ -26,14 +26,15 @@ PHONE_MASKED = "138****5678"
 
 @pytest.fixture
 def street(db):
-    """seed_demo's street, communities, units and users; the category tree too (a
-    transactional test's flush wipes that migration data)."""
+    """seed_demo's street, communities, units and users; the category tree and the default
+    SLA policies too (a transactional test's flush wipes that migration data)."""
     from django.apps import apps
 
     from casework.demo import demo_seed
 
     demo_seed(password=PASSWORD, cases=False)
     importlib.import_module("casework.migrations.0002_seed_categories").seed(apps, None)
+    importlib.import_module("casework.migrations.0004_seed_sla_policies").seed(apps, None)
 
 
 @pytest.fixture

@@ -344,7 +344,7 @@ def test_phone_is_masked_except_for_the_communitys_dispatchers(page_client):
         ("classified", "gridworker", set()),
         ("classified", "unitmember", {"accept", "return"}),
         ("classified", "dispatcher", {"reject"}),
-        ("handling", "unitmember", {"resolve"}),
+        ("handling", "unitmember", {"resolve", "suspend"}),
         ("evaluating", "gridworker", {"rate"}),
         ("evaluating", "dispatcher", set()),  # close waits for the rating
         ("evaluating", "supervisor", {"reopen"}),
