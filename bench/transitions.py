@@ -2,14 +2,15 @@
 
     python bench/transitions.py [--cases 3000] [--clients 1,4] [--seconds 15]
 
-Each client thread takes its own cases through classify → accept → resolve with the
-domain function (`case_transition`), one database transaction per transition, exactly as
-the API does after parsing. The ratio is transitions/s ÷ pgbench transactions/s.
+Each client — a process of its own, as gunicorn or Celery workers are — takes its own cases
+through classify → accept → resolve with the domain function (`case_transition`), one
+database transaction per transition (with its event and SLA clocks), exactly as the API does
+after parsing. The ratio is transitions/s ÷ pgbench transactions/s at the same client count.
 """
 
 import argparse
+import multiprocessing
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -65,24 +66,33 @@ def main() -> None:
         batch = case_ids[n * args.cases:(n + 1) * args.cases]
         shares = [batch[i::count] for i in range(count)]
 
-        def work(ids):
-            try:
-                for case_id in ids:
-                    version = 1
-                    for actor, name, payload in steps:
-                        version = case_transition(
-                            actor=actor, case_id=case_id, name=name, payload=payload,
-                            version=version,
-                        ).version
-            finally:
-                connection.close()
+        def work(ids, ready, go):
+            connection.close()  # never share the parent's connection across fork
+            connection.ensure_connection()
+            ready.release()
+            go.wait()
+            for case_id in ids:
+                version = 1
+                for actor, name, payload in steps:
+                    version = case_transition(
+                        actor=actor, case_id=case_id, name=name, payload=payload,
+                        version=version,
+                    ).version
+            connection.close()
 
-        threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+        connection.close()
+        fork = multiprocessing.get_context("fork")
+        ready, go = fork.Semaphore(0), fork.Event()
+        clients_ = [fork.Process(target=work, args=(share, ready, go)) for share in shares]
+        for client in clients_:
+            client.start()
+        for _ in clients_:
+            ready.acquire()
         started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        go.set()
+        for client in clients_:
+            client.join()
+            assert client.exitcode == 0, "a client failed"
         rate = len(batch) * len(steps) / (time.perf_counter() - started)
         pg = pgbench_tps(clients=count, seconds=args.seconds)
         rows.append((count, rate, pg, rate / pg))

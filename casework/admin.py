@@ -24,6 +24,7 @@ from .models import (
     Unit,
 )
 from .selectors import case_scope_q
+from .calendar import overrides_forget
 from .services.sla_timers import policies_forget, timer_retry
 
 
@@ -151,32 +152,39 @@ class CaseEventAdmin(ReadOnlyAdmin):
 # ---------------------------------------------------------------- SLA (DESIGN.md §4)
 
 
+class ForgetsCachedRules:
+    """Clocks read policies and calendar overrides through a short-lived cache; drop this
+    process's copy at once (others pick a change up within SLA_POLICY_CACHE_SECONDS). A
+    change applies to clocks started afterwards, never to running ones."""
+
+    forget = staticmethod(lambda: None)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.forget()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self.forget()
+
+
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(ForgetsCachedRules, admin.ModelAdmin):
     list_display = ["kind", "category", "urgency", "difficulty", "amount", "unit"]
     list_editable = ["amount", "unit"]
     list_filter = ["kind", "urgency", "difficulty"]
     list_select_related = ["category"]
     autocomplete_fields = ["category"]
-
-    # Clocks read policies through a short-lived cache; drop this process's copy at once
-    # (other processes pick a change up within SLA_POLICY_CACHE_SECONDS). A change applies
-    # to clocks started afterwards, never to running ones.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        policies_forget()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        policies_forget()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        policies_forget()
+    forget = staticmethod(policies_forget)
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(ForgetsCachedRules, admin.ModelAdmin):
+    forget = staticmethod(overrides_forget)
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     search_fields = ["note"]

@@ -6,16 +6,17 @@ year, until an office enters that year's holidays and make-up workdays as overri
 """
 
 import logging
-from datetime import date, timedelta
+import time
+from datetime import date
 
 import chinese_calendar
-
-from workflows.working_time import IsWorkday
+from django.conf import settings
 
 from .models import CalendarOverride
 
 logger = logging.getLogger(__name__)
 _warned_years: set[int] = set()
+_override_cache: dict = {"until": 0.0, "days": {}}
 
 
 def package_is_workday(day: date) -> bool:
@@ -32,17 +33,22 @@ def package_is_workday(day: date) -> bool:
         return day.weekday() < 5
 
 
-def workday_checker(start: date, horizon_days: int) -> IsWorkday:
-    """A calendar for dates from `start` on, with the overrides of that window loaded once."""
-    overrides = dict(
-        CalendarOverride.objects.filter(
-            date__gte=start, date__lte=start + timedelta(days=horizon_days)
-        ).values_list("date", "is_workday")
-    )
+def overrides_cached() -> dict[date, bool]:
+    """The office's overrides (a few dozen rows a year), re-read at most every
+    SLA_POLICY_CACHE_SECONDS."""
+    now = time.monotonic()
+    if now >= _override_cache["until"]:
+        _override_cache["days"] = dict(CalendarOverride.objects.values_list("date", "is_workday"))
+        _override_cache["until"] = now + settings.SLA_POLICY_CACHE_SECONDS
+    return _override_cache["days"]
 
-    def is_workday(day: date) -> bool:
-        if day in overrides:
-            return overrides[day]
-        return package_is_workday(day)
 
-    return is_workday
+def overrides_forget() -> None:
+    _override_cache["until"] = 0.0
+
+
+def is_workday(day: date) -> bool:
+    overrides = overrides_cached()
+    if day in overrides:
+        return overrides[day]
+    return package_is_workday(day)

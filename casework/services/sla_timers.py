@@ -13,23 +13,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from workflows.sla_rules import PAUSE, RESUME, START, STOP, TIMER_EFFECTS
-from workflows.working_time import LimitUnit, deadline, warn_at
+from workflows.working_time import deadline, warn_at
 
-from ..calendar import workday_checker
-from ..models import Case, SlaPolicy, SlaTimer
-
-
-_policy_cache: dict = {"until": 0.0, "rows": ()}
+from ..calendar import is_workday
+from ..models import Case, Category, SlaPolicy, SlaTimer
 
 
-def policies_cached() -> tuple[SlaPolicy, ...]:
-    """All policies, re-read at most every SLA_POLICY_CACHE_SECONDS: a handful of rows an
-    office edits a few times a year, consulted on every transition that starts a clock."""
+_policy_cache: dict = {"until": 0.0, "policies": (), "parents": {}}
+
+
+def _policies_cached() -> tuple[tuple[SlaPolicy, ...], dict[int, int | None]]:
+    """All policies and the category tree, re-read at most every SLA_POLICY_CACHE_SECONDS:
+    a few rows an office edits a few times a year, consulted by every transition that
+    starts a clock."""
     now = time.monotonic()
     if now >= _policy_cache["until"]:
-        _policy_cache["rows"] = tuple(SlaPolicy.objects.all())
+        _policy_cache["policies"] = tuple(SlaPolicy.objects.all())
+        _policy_cache["parents"] = dict(Category.objects.values_list("id", "parent_id"))
         _policy_cache["until"] = now + settings.SLA_POLICY_CACHE_SECONDS
-    return _policy_cache["rows"]
+    return _policy_cache["policies"], _policy_cache["parents"]
 
 
 def policies_forget() -> None:
@@ -37,10 +39,11 @@ def policies_forget() -> None:
 
 
 def policy_for(*, case: Case, kind: str) -> SlaPolicy | None:
-    category_ids = {c for c in (case.category_id, case.category and case.category.parent_id) if c}
+    policies, parents = _policies_cached()
+    category_ids = {case.category_id, parents.get(case.category_id)} - {None}
     candidates = [
         p
-        for p in policies_cached()
+        for p in policies
         if p.kind == kind
         and (p.category_id is None or p.category_id in category_ids)
         and p.urgency in ("", case.urgency)
@@ -58,12 +61,7 @@ def policy_for(*, case: Case, kind: str) -> SlaPolicy | None:
 
 
 def due_for(*, policy: SlaPolicy, start: datetime) -> datetime:
-    if policy.unit == LimitUnit.WORKING_DAYS:
-        # Long enough to cover the limit plus the longest run of holidays.
-        checker = workday_checker(start.date() - timedelta(days=1), policy.amount * 3 + 30)
-    else:
-        checker = None
-    return deadline(start, policy.amount, policy.unit, checker)
+    return deadline(start, policy.amount, policy.unit, is_workday)
 
 
 def timer_start(*, case: Case, kind: str, at: datetime) -> SlaTimer | None:
