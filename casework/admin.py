@@ -12,6 +12,8 @@ from .models import (
     CalendarOverride,
     Case,
     CaseEvent,
+    Consultation,
+    ConsultationOption,
     Category,
     Community,
     Grid,
@@ -142,6 +144,34 @@ class CaseEventAdmin(ReadOnlyAdmin):
     search_fields = ["case__reference"]
     list_select_related = ["case", "actor"]
     date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        actor = actor_for_user(request.user)
+        cases = Case.objects.filter(case_scope_q(actor))
+        return super().get_queryset(request).filter(case__in=cases)
+
+
+class ConsultationOptionInline(admin.TabularInline):
+    model = ConsultationOption
+    extra = 0
+    can_delete = False
+    fields = ["position", "text", "unit"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    """Six-party consultations (DESIGN.md §5); their steps run only through the services."""
+
+    list_display = ["case", "mode", "state", "opened_at", "closes_at", "closed_at", "decided_at"]
+    list_filter = ["state", "mode"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case"]
+    date_hierarchy = "opened_at"
+    inlines = [ConsultationOptionInline]
 
     def get_queryset(self, request):
         actor = actor_for_user(request.user)
@@ -282,3 +312,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         # People's inboxes: the superuser sees all, other staff only their own.
         rows = super().get_queryset(request)
         return rows if request.user.is_superuser else rows.filter(user=request.user)
+
+
+# The residents' doors (Open311 keys, service attributes, intakes) register themselves.
+from .open311 import admin as _open311_admin  # noqa: E402, F401

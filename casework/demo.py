@@ -10,6 +10,7 @@ from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Ur
 
 from .actors import actor_for_user
 from .models import Case, Category, Community, Grid, Membership, Party, Role, Street, Unit
+from .services.ballots import ballot_cast
 from .services.cases import case_collect, case_transition
 
 STREET = ("xinhua", "新华街道")
@@ -172,3 +173,50 @@ def _cases(users: dict, progress=None) -> None:
             created += 1
             if progress:
                 progress(created)
+    _consultation(actors, grid)
+
+
+def _consultation(actors: dict, grid: Grid) -> None:
+    """A hard case in a six-party vote that two parties have already voted in."""
+    unit, urban = Unit.objects.get(code="property-1"), Unit.objects.get(code="dept-urban")
+    case = case_collect(
+        actor=actors["gridworker"],
+        data={
+            "title": "中心绿地被占用种菜",
+            "description": "部分居民在中心绿地开垦种菜，物业多次劝阻无效，邻里矛盾加剧。",
+            "grid": grid.pk,
+            "channel": Channel.HALL,
+            "address": "中心绿地",
+        },
+    )
+    steps = [
+        (
+            "dispatcher",
+            "classify",
+            {
+                "category": Category.objects.get(code="dispute-space").pk,
+                "urgency": Urgency.NORMAL,
+                "difficulty": Difficulty.HARD,
+                "unit": unit.pk,
+            },
+        ),
+        (
+            "dispatcher",
+            "escalate",
+            {
+                "mode": "online",
+                "options": [
+                    "物业限期恢复绿地并设置围挡",
+                    {"text": "城管依法清理，社区做好解释", "unit": urban.pk},
+                ],
+            },
+        ),
+    ]
+    for username, name, payload in steps:
+        case = case_transition(
+            actor=actors[username], case_id=case.pk, name=name, payload=payload, version=case.version
+        )
+    consultation = case.consultations.get()
+    first, second = consultation.options.order_by("position")
+    for party, option in [("party_committee", second), ("residents_committee", first)]:
+        ballot_cast(actor=actors[party], consultation_id=consultation.pk, data={"option": str(option.pk)})

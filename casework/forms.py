@@ -12,9 +12,11 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+from workflows.consultation_states import ABSTAIN, PARTIES, Mode
 
 from . import selectors
 from .breach_filters import BreachFilter, month_valid
+from .models import Party
 
 # Channels a person can choose at intake; `open311` and `api` are set by those doors.
 PAGE_CHANNELS = [
@@ -36,10 +38,17 @@ class DisplayForm(forms.Form):
         self._errors = ErrorDict()
         self.cleaned_data = {}
         for name, messages in self.service_errors.items():
-            if not isinstance(messages, list | tuple):
-                messages = [messages]
             field = name if name in self.fields else None
-            self.add_error(field, forms.ValidationError([str(message) for message in messages]))
+            self.add_error(field, forms.ValidationError(_flat(messages)))
+
+
+def _flat(messages) -> list[str]:
+    """A service's messages for one field; list fields nest them per item and key."""
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flat(value)]
+    if isinstance(messages, list | tuple):
+        return [m for value in messages for m in _flat(value)]
+    return [str(messages)]
 
 
 def _text(**attrs):
@@ -96,6 +105,11 @@ class TransitionForm(DisplayForm):
         kwargs["initial"].setdefault("version", case.version)
         super().__init__(*args, **kwargs)
         self.case = case
+
+    @classmethod
+    def payload_from(cls, post):
+        """What the page posts to the service: the fields as they came, for most forms."""
+        return post
 
 
 class ClassifyForm(TransitionForm):
@@ -208,6 +222,147 @@ class RejectForm(TransitionForm):
     )
 
 
+# ---------------------------------------------------------------- the six-party consultation
+
+OPTION_ROWS = 5
+
+
+class OptionRowsMixin:
+    """Up to OPTION_ROWS plan options, each its text and, if the plan names one, the unit that
+    would carry it out; posted as the service's `options` list."""
+
+    def _option_rows_add(self, units):
+        for n in range(1, OPTION_ROWS + 1):
+            self.fields[f"option_{n}"] = forms.CharField(
+                label=_("Option %(n)s") % {"n": n},
+                required=n == 1,
+                widget=_text(autocomplete="off"),
+            )
+            self.fields[f"option_{n}_unit"] = forms.ModelChoiceField(
+                label=_("Unit for option %(n)s") % {"n": n},
+                queryset=units,
+                required=False,
+                empty_label=_("— the unit already assigned —"),
+            )
+
+    def option_rows(self):
+        return [(self[f"option_{n}"], self[f"option_{n}_unit"]) for n in range(1, OPTION_ROWS + 1)]
+
+    @staticmethod
+    def options_from(post) -> list[dict]:
+        options = []
+        for n in range(1, OPTION_ROWS + 1):
+            text = (post.get(f"option_{n}") or "").strip()
+            if text:
+                options.append({"text": text, "unit": post.get(f"option_{n}_unit") or None})
+        return options
+
+    @classmethod
+    def meeting_from(cls, post) -> dict:
+        return {
+            "place": post.get("place", ""),
+            "starts_at": post.get("starts_at") or None,
+            "options": cls.options_from(post),
+        }
+
+
+def _meeting_fields():
+    return {
+        "place": forms.CharField(
+            label=_("Place"),
+            required=False,
+            help_text=_("For a meeting on site or in the hall."),
+            widget=_text(autocomplete="off"),
+        ),
+        "starts_at": forms.DateTimeField(
+            label=_("Meeting time"),
+            required=False,
+            help_text=_("For a meeting on site or in the hall."),
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        ),
+    }
+
+
+class EscalateForm(OptionRowsMixin, TransitionForm):
+    transition = "escalate"
+    heading = _("Take to a six-party consultation")
+    submit_label = _("Open the consultation")
+
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        choices=Mode.choices,
+        help_text=_("Small matters online, urgent ones on site, hard ones in the hall."),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("mode", _mode_for(case.difficulty))
+        super().__init__(*args, case=case, **kwargs)
+        self.fields.update(_meeting_fields())
+        self._option_rows_add(selectors.units_for_case(case=case))
+
+    @classmethod
+    def payload_from(cls, post) -> dict:
+        return {"version": post.get("version"), "mode": post.get("mode", ""), **cls.meeting_from(post)}
+
+
+def _mode_for(difficulty: str) -> str:
+    return {Difficulty.SMALL: Mode.ONLINE, Difficulty.URGENT: Mode.ON_SITE}.get(difficulty, Mode.HALL)
+
+
+class DecideForm(TransitionForm):
+    transition = "decide"
+    heading = _("Decide the consultation")
+    submit_label = _("Decide")
+
+    option = forms.ChoiceField(label=_("Plan"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        consultation = case.consultations.order_by("-id").first()
+        options = consultation.options.select_related("unit") if consultation else []
+        self.fields["option"].choices = [
+            (option.pk, f"{option.text} · {option.unit.name}" if option.unit else option.text)
+            for option in options
+        ]
+
+
+class OptionsForm(OptionRowsMixin, DisplayForm):
+    """Writing the options of a consultation the SLA engine opened."""
+
+    def __init__(self, *args, consultation, **kwargs):
+        kwargs.setdefault("auto_id", "options-%s")
+        super().__init__(*args, **kwargs)
+        self.fields.update(_meeting_fields())
+        self._option_rows_add(selectors.units_for_case(case=consultation.case))
+
+
+class BallotForm(DisplayForm):
+    option = forms.ChoiceField(label=_("Your party's ballot"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, consultation, **kwargs):
+        kwargs.setdefault("auto_id", "ballot-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["option"].choices = [
+            *((str(option.pk), option.text) for option in consultation.options.all()),
+            (ABSTAIN, _("Abstain")),
+        ]
+
+
+class MinutesForm(DisplayForm):
+    minutes = forms.CharField(label=_("Minutes"), widget=_area(6))
+    present = forms.MultipleChoiceField(
+        label=_("Parties present"),
+        required=False,
+        choices=[(party, Party(party).label) for party in PARTIES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "minutes-%s")
+        super().__init__(*args, **kwargs)
+
+
 # In the order the case page shows them.
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     form.transition: form
@@ -220,6 +375,8 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
         ResumeForm,
         RateForm,
         CloseForm,
+        DecideForm,
+        EscalateForm,
         ReturnForm,
         ReopenForm,
         RejectForm,

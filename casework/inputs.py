@@ -4,11 +4,13 @@ Serializers here only check and convert; the services decide and write.
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+from workflows.consultation_states import ABSTAIN, MEETING_MODES, PARTIES, Mode
 
-from .models import Case, Category, Grid, Unit
+from .models import Case, Category, ConsultationOption, Grid, Unit
 
 TEXT_MAX = 4000
 REASON_MAX = 2000
@@ -101,6 +103,196 @@ class EmptyInput(serializers.Serializer):
     pass
 
 
+def _system_only(serializer, value, message):
+    actor = serializer.context.get("actor")
+    if actor is None or not actor.is_system:
+        raise serializers.ValidationError(message)
+    return value
+
+
+class EvaluationMarkInput(serializers.Serializer):
+    """`evaluation`: the period (YYYY-MM) whose evaluation day ran the transition. Only the
+    system sets it (400 for a person), so the log tells the evaluation day's acts apart."""
+
+    evaluation = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+
+    def validate_evaluation(self, value):
+        return _system_only(self, value, _("Only the evaluation day may set this."))
+
+
+class CloseInput(EvaluationMarkInput):
+    unrated = serializers.BooleanField(required=False)
+
+    def validate_unrated(self, value):
+        # A form that leaves the box out sends False (HTML checkbox rules): that is no claim.
+        if not value:
+            return value
+        return _system_only(
+            self, value, _("Only the evaluation day closes a case without a rating.")
+        )
+
+    def validate(self, attrs):
+        if not attrs.get("unrated", True):
+            del attrs["unrated"]  # the log records only a real "unrated" claim
+        # Closing an unrated case is the evaluation day's, and must say so in the log; a
+        # rated case is never closed "as unrated".
+        rated = bool(self.context["case"].satisfaction)
+        if attrs.get("unrated") and rated:
+            raise serializers.ValidationError({"unrated": _("This case has a rating.")})
+        if not rated and not attrs.get("unrated"):
+            raise serializers.ValidationError({"unrated": _("An unrated case closes as unrated.")})
+        return attrs
+
+
+class ReopenInput(EvaluationMarkInput, ReasonInput):
+    pass
+
+
+# ---------------------------------------------------------------- the six-party consultation
+
+OPTION_MAX = 500
+OPTIONS_MAX = 10
+PLACE_MAX = 200
+
+
+class OptionInput(serializers.Serializer):
+    text = serializers.CharField(max_length=OPTION_MAX)
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+
+    def validate_unit(self, unit):
+        case = self.context["case"]
+        if unit is not None and not unit.communities.filter(pk=case.community_id).exists():
+            raise serializers.ValidationError(_("This unit does not serve the case's community."))
+        return unit
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": OPTION_MAX},
+            {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string", "maxLength": OPTION_MAX},
+                    "unit": {"type": "integer", "nullable": True},
+                },
+                "required": ["text"],
+            },
+        ]
+    }
+)
+class OptionField(serializers.Field):
+    """A plan option: its text, or `{"text", "unit"}` when the plan names who carries it out."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = {"text": data}
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("Give the option's text, or an object with text and unit."))
+        option = OptionInput(data=data, context=self.context)
+        if not option.is_valid():
+            raise serializers.ValidationError(option.errors)
+        return option.validated_data
+
+    def to_representation(self, value):
+        return value
+
+
+class OptionsInput(serializers.Serializer):
+    """The plan options and, for a meeting on site or in the hall, where and when it is held.
+    Context: `case` and `mode`."""
+
+    options = serializers.ListField(
+        child=OptionField(), max_length=OPTIONS_MAX, required=False, default=list
+    )
+    place = serializers.CharField(max_length=PLACE_MAX, required=False, allow_blank=True, default="")
+    starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    options_required = True
+
+    def validate(self, attrs):
+        errors = {}
+        if not attrs["options"] and self.options_required:
+            errors["options"] = [_("Write at least one option to vote on.")]
+        mode = attrs.get("mode", self.context.get("mode"))
+        # Voting opens with the options, so the meeting must be fixed by then.
+        if attrs["options"] and mode in MEETING_MODES:
+            if not attrs["place"]:
+                errors["place"] = [_("A meeting on site or in the hall needs a place.")]
+            if attrs["starts_at"] is None:
+                errors["starts_at"] = [_("A meeting on site or in the hall needs a time.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class EscalateInput(OptionsInput):
+    """`{mode, options: [text | {text, unit}, …], place?, starts_at?}`. People write at least one
+    option; the SLA engine opens without any and the dispatcher writes them afterwards."""
+
+    mode = serializers.ChoiceField(choices=Mode.choices)
+
+    @property
+    def options_required(self):
+        actor = self.context.get("actor")
+        return not (actor is not None and actor.is_system)
+
+
+class DecideInput(serializers.Serializer):
+    """`{option}`: one of the options of the case's consultation."""
+
+    option = serializers.IntegerField()
+
+    def validate_option(self, option_id):
+        case = self.context["case"]
+        consultation = case.consultations.order_by("-id").first()
+        option = (
+            ConsultationOption.objects.select_related("unit")
+            .filter(pk=option_id, consultation=consultation)
+            .first()
+        )
+        if option is None:
+            raise serializers.ValidationError(_("Choose one of this consultation's options."))
+        return option
+
+    def validate(self, attrs):
+        option = attrs["option"]
+        return {"option": option, "plan": option.text, "unit": option.unit}
+
+
+class BallotInput(serializers.Serializer):
+    """`{"option": <id> | "abstain", "party"?}`; `party` only for someone seated for two."""
+
+    option = serializers.CharField(max_length=20)
+    party = serializers.ChoiceField(choices=PARTIES, required=False, allow_blank=True, default="")
+
+    def validate_option(self, choice):
+        if choice == ABSTAIN:
+            return None
+        consultation = self.context["consultation"]
+        option = None
+        if choice.isdigit():
+            option = consultation.options.filter(pk=int(choice)).first()
+        if option is None:
+            raise serializers.ValidationError(
+                _("Choose one of this consultation's options, or “abstain”.")
+            )
+        return option
+
+
+class MinutesInput(serializers.Serializer):
+    minutes = serializers.CharField(max_length=TEXT_MAX)
+    present = serializers.MultipleChoiceField(choices=PARTIES, required=False, default=set)
+
+    def validate(self, attrs):
+        return {
+            "minutes": attrs["minutes"],
+            "attendance": {party: party in attrs["present"] for party in PARTIES},
+        }
+
+
 TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "classify": ClassifyInput,
     "resolve_on_spot": ResolveOnSpotInput,
@@ -110,7 +302,9 @@ TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "suspend": ReasonInput,
     "resume": EmptyInput,
     "rate": RateInput,
-    "close": EmptyInput,
-    "reopen": ReasonInput,
+    "close": CloseInput,
+    "reopen": ReopenInput,
     "reject": RejectInput,
+    "escalate": EscalateInput,
+    "decide": DecideInput,
 }

@@ -1,14 +1,27 @@
 """Reads with access built in: nobody gets a case outside their scope."""
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.db.models.functions import Coalesce
 
 from workflows.actors import Actor
-from workflows.case_states import State
+from workflows.case_states import Difficulty, State
+from workflows.consultation_access import may_see_results
+from workflows.consultation_states import ConsultationState
 
 from .errors import Forbidden, NotFound
-from .models import Case, CaseEvent, Category, Grid, Notification, SlaBreach, SlaTimer, Unit
+from .models import (
+    Case,
+    CaseEvent,
+    Category,
+    Consultation,
+    ConsultationOption,
+    Grid,
+    Notification,
+    SlaBreach,
+    SlaTimer,
+    Unit,
+)
 
 
 def case_scope_q(actor: Actor) -> Q:
@@ -30,9 +43,12 @@ def case_scope_q(actor: Actor) -> Q:
 
 
 def case_list(*, actor: Actor) -> QuerySet[Case]:
-    """Cases in scope; each carries `open_timers` (running or paused clocks, by due time)."""
+    """Cases in scope; each carries `open_timers` (running or paused clocks, by due time)
+    and `current_consultation_id` (its latest consultation, if it was ever escalated)."""
+    latest_consultation = Consultation.objects.filter(case=OuterRef("pk")).order_by("-id")
     return (
         Case.objects.filter(case_scope_q(actor))
+        .annotate(current_consultation_id=Subquery(latest_consultation.values("id")[:1]))
         .select_related("grid", "community", "category", "unit", "duplicate_of")
         .prefetch_related(
             Prefetch(
@@ -178,3 +194,92 @@ def notification_list(*, user) -> QuerySet[Notification]:
 def notification_unread_count(*, user) -> int:
     """One COUNT over the partial index of unread rows; runs on every page (the menu)."""
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# The six-party consultation (DESIGN.md §5). Anyone who sees the case sees its consultation
+# (options, who has voted); ballots and tally only once closed, and only for its members.
+
+
+def consultation_list(*, actor: Actor) -> QuerySet[Consultation]:
+    cases = Case.objects.filter(case_scope_q(actor)).values("pk")
+    return (
+        Consultation.objects.filter(case__in=cases)
+        .select_related("case", "case__community", "case__grid", "outcome", "decided_option")
+        .prefetch_related(
+            Prefetch("options", queryset=ConsultationOption.objects.select_related("unit")),
+            "ballots",
+        )
+        .order_by("-opened_at", "-id")
+    )
+
+
+def consultation_get(*, actor: Actor, consultation_id: int) -> Consultation:
+    consultation = consultation_list(actor=actor).filter(pk=consultation_id).first()
+    if consultation is None:
+        raise NotFound()
+    return consultation
+
+
+def consultation_vote_inbox(*, actor: Actor) -> QuerySet[Consultation]:
+    """Votes open in the communities where the actor represents a party, closing first first."""
+    communities = {community for community, _party in actor.party_seats}
+    return (
+        consultation_list(actor=actor)
+        .filter(state=ConsultationState.VOTING, case__community_id__in=communities)
+        .order_by(F("closes_at").asc(nulls_last=True), "id")
+    )
+
+
+def consultation_closed_for_member(*, actor: Actor, limit: int = 20) -> QuerySet[Consultation]:
+    """The latest closed votes of the actor's communities: their results are open to them."""
+    communities = {community for community, _party in actor.party_seats}
+    return (
+        consultation_list(actor=actor)
+        .filter(closed_at__isnull=False, case__community_id__in=communities)
+        .order_by("-closed_at", "-id")[:limit]
+    )
+
+
+def consultation_convene_list(*, actor: Actor) -> QuerySet[Consultation]:
+    """Consultations the dispatcher convened that are not settled yet: options to write,
+    votes running, or waiting for the supervisor."""
+    consultations = consultation_list(actor=actor).filter(case__state=State.CONSULTATION)
+    if not actor.is_superuser:
+        consultations = consultations.filter(case__community_id__in=actor.dispatch_communities)
+    return consultations.order_by("opened_at", "id")
+
+
+def case_escalation_candidates(*, actor: Actor) -> QuerySet[Case]:
+    """Hard cases of the dispatcher's communities that may go to a consultation."""
+    cases = case_list(actor=actor).filter(
+        difficulty=Difficulty.HARD, state__in=[State.CLASSIFIED, State.HANDLING]
+    )
+    if not actor.is_superuser:
+        cases = cases.filter(community_id__in=actor.dispatch_communities)
+    return cases.order_by("created_at", "id")
+
+
+def consultation_undecided_list(*, actor: Actor) -> QuerySet[Consultation]:
+    """Votes that ended without a winner and wait for the supervisor's decision."""
+    if not (actor.is_supervisor or actor.is_superuser):
+        raise Forbidden(_("Only the street's supervisors decide consultations."))
+    consultations = consultation_list(actor=actor).filter(
+        state=ConsultationState.UNDECIDED, decided_at__isnull=True
+    )
+    if not actor.is_superuser:
+        consultations = consultations.filter(case__community_id__in=actor.supervised_communities)
+    return consultations.order_by("closed_at", "id")
+
+
+def consultation_results_visible(*, actor: Actor, consultation: Consultation) -> bool:
+    return consultation.is_closed and may_see_results(actor, consultation.case.community_id)
+
+
+def consultations_with_secret_ballots(*, actor: Actor, case: Case) -> set[int]:
+    """The case's consultations whose ballots this actor may not read yet (or at all)."""
+    sees = may_see_results(actor, case.community_id)
+    return {
+        pk
+        for pk, closed_at in case.consultations.values_list("pk", "closed_at")
+        if closed_at is None or not sees
+    }

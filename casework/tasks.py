@@ -1,6 +1,7 @@
 """Celery is just another door: thin tasks that take ids and call one service."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 
 
@@ -17,3 +18,20 @@ def notifications_email(notification_ids: list[int]) -> int:
     from .services.notifications import notifications_email as send
 
     return send(notification_ids=notification_ids)
+
+
+@shared_task(name="casework.tasks.evaluation_catch_up", ignore_result=True)
+def evaluation_catch_up() -> list[str]:
+    """The evaluation day (beat, on its day and hour) and its safety net (beat, hourly; and
+    every worker start): run each period that fell due and has no report, oldest first.
+    Safe to run any number of times at once: runs queue on a lock and a stored period is
+    never run again."""
+    from .services.evaluation_run import evaluation_catch_up as catch_up
+
+    return [report.period for report in catch_up()]
+
+
+@worker_ready.connect
+def _evaluation_catch_up_on_start(sender=None, **kwargs):
+    """A machine that was down on the evaluation day runs the missed period when it starts."""
+    evaluation_catch_up.apply_async(expires=3600)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import pages, sla
+from .views import consultations, evaluations, pages, sla
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -8,11 +8,47 @@ urlpatterns = [
     path("dispatch/", pages.dispatch_queue, name="dispatch-queue"),
     path("inbox/", pages.unit_inbox, name="unit-inbox"),
     path("cases/", pages.case_list, name="case-list"),
+    path("evaluations/", evaluations.evaluation_list, name="evaluation-list"),
+    path(
+        "evaluations/<str:period>/", evaluations.evaluation_report, name="evaluation-report"
+    ),
+    path(
+        "evaluations/<str:period>/export.<str:fmt>",
+        evaluations.evaluation_export,
+        name="evaluation-export",
+    ),
     path("breaches/", sla.breach_board, name="breach-board"),
     path(
         "breaches/<int:breach_id>/acknowledge/",
         sla.breach_acknowledge_run,
         name="breach-acknowledge",
+    ),
+    path("consultations/", consultations.consultation_inbox, name="consultation-inbox"),
+    path("consultations/convene/", consultations.consultation_convene, name="consultation-convene"),
+    path(
+        "consultations/undecided/",
+        consultations.consultation_undecided,
+        name="consultation-undecided",
+    ),
+    path(
+        "consultations/<int:consultation_id>/",
+        consultations.consultation_detail,
+        name="consultation-detail",
+    ),
+    path(
+        "consultations/<int:consultation_id>/ballot/",
+        consultations.consultation_ballot,
+        name="consultation-ballot",
+    ),
+    path(
+        "consultations/<int:consultation_id>/options/",
+        consultations.consultation_options,
+        name="consultation-options",
+    ),
+    path(
+        "consultations/<int:consultation_id>/minutes/",
+        consultations.consultation_minutes,
+        name="consultation-minutes",
     ),
     path("notifications/", sla.notifications, name="notifications"),
     path("notifications/read/", sla.notifications_read, name="notifications-read"),

@@ -9,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("open311/v2/", include("casework.open311.urls")),
+    path("", include("casework.resident_urls")),
     path("", include("casework.urls")),
 ]

@@ -8,11 +8,14 @@ import importlib
 
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
 
 from casework.actors import actor_for_user
 from casework.demo import demo_seed
-from casework.models import Case, Category, Grid, Unit
+from casework.models import Case, Category, Consultation, Grid, Unit
 from casework.services.cases import case_collect, case_transition
+from casework.services.consultations import vote_deadline_reached
 from workflows.case_states import Channel, Outcome, Satisfaction, Urgency
 
 PASSWORD = "pw-test"
@@ -90,6 +93,14 @@ class Demo:
             **overrides,
         }
 
+    def escalate_payload(self, **overrides) -> dict:
+        """Two plans: the first for the assigned unit, the second naming the urban management."""
+        return {
+            "mode": "online",
+            "options": ["物业限期清运并加装垃圾桶", {"text": "城管介入执法", "unit": self.unit("dept-urban").pk}],
+            **overrides,
+        }
+
     # How to bring a fresh case to each state, as the people who would do it.
     def steps_to(self, state: str) -> list:
         dispatcher, unitmember, gridworker = (
@@ -101,6 +112,8 @@ class Demo:
         accept = (unitmember, "accept", {})
         resolve = (unitmember, "resolve", {"result": "已清运。", "outcome": Outcome.FIXED})
         rate = (gridworker, "rate", {"satisfaction": Satisfaction.SATISFIED, "comment": "及时"})
+        classify_hard = (dispatcher, "classify", self.classify_payload(difficulty="hard"))
+        escalate = (dispatcher, "escalate", self.escalate_payload())
         return {
             "collected": [],
             "classified": [classify],
@@ -110,11 +123,30 @@ class Demo:
             "evaluating_rated": [classify, accept, resolve, rate],
             "closed": [classify, accept, resolve, rate, (dispatcher, "close", {})],
             "rejected": [(dispatcher, "reject", {"reason": "不属于受理范围。"})],
+            # The six parties are voting.
+            "consultation": [classify_hard, escalate],
+            # The vote closed without a ballot: the supervisor decides.
+            "consultation_undecided": [classify_hard, escalate],
         }[state]
 
     def case_in(self, state: str, **fields) -> Case:
         case = case_file(self.user("gridworker"), **fields)
-        return case_move(case, *self.steps_to(state))
+        case = case_move(case, *self.steps_to(state))
+        if state == "consultation_undecided":
+            case = vote_close_now(case)
+        return case
+
+
+def consultation_of(case: Case) -> Consultation:
+    return Consultation.objects.filter(case_id=case.pk).order_by("-id").first()
+
+
+def vote_close_now(case: Case) -> Case:
+    """Close the case's vote as if its ballot window had just run out."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        vote_deadline_reached(case=locked, now=timezone.now())
+    return Case.objects.get(pk=case.pk)
 
 
 def demo_build() -> Demo:
@@ -129,3 +161,7 @@ def transition_url(reference: str, name: str) -> str:
 
 def case_url(reference: str, suffix: str = "") -> str:
     return f"/api/v1/cases/{reference}/{suffix}"
+
+
+def consultation_url(consultation_id: int, suffix: str = "") -> str:
+    return f"/api/v1/consultations/{consultation_id}/{suffix}"

@@ -14,6 +14,10 @@ class Actor:
     supervised_communities: frozenset[int] = field(default_factory=frozenset)
     is_system: bool = False
     is_superuser: bool = False
+    # The residents' doors (public form, Open311): file a case into the grid the door located.
+    is_public_intake: bool = False
+    # A resident holding a case's private follow link: may rate that one case, nothing else.
+    resident_case_id: int | None = None
 
     @property
     def is_grid_worker(self) -> bool:
@@ -46,3 +50,9 @@ class Actor:
 
 
 SYSTEM = Actor(is_system=True)
+PUBLIC_INTAKE = Actor(is_public_intake=True)
+
+
+def resident_of(case_id: int) -> Actor:
+    """The resident who filed case `case_id`, as proved by its follow token."""
+    return Actor(resident_case_id=case_id)

@@ -1,8 +1,8 @@
 """The case state machine (DESIGN.md §3), declared with django-fsm-2.
 
 Each transition states its source, target and who may run it. Method bodies only set
-fields; the service in `casework.services.case_transitions` locks, saves and logs.
-`escalate`/`decide` arrive with the consultation; its state already exists.
+fields; the service in `casework.services.cases` locks, saves and logs. `escalate` and
+`decide` bracket the six-party consultation (its flow: `workflows.consultation_flow`).
 """
 
 from django.db import models
@@ -35,8 +35,22 @@ def _is_supervisor_or_system(case, actor: Actor) -> bool:
     )
 
 
+def may_convene(case, actor: Actor) -> bool:
+    """The community's dispatcher convenes; the street's supervisor may too, and so does the
+    SLA engine when a hard case misses its resolve deadline."""
+    return _is_dispatcher(case, actor) or _is_supervisor_or_system(case, actor)
+
+
+def _awaits_decision(case) -> bool:
+    return case.consultation_awaits_decision
+
+
 def _is_rater(case, actor: Actor) -> bool:
-    return case.grid_id in actor.grids or actor.is_superuser
+    return (
+        case.grid_id in actor.grids
+        or actor.is_superuser
+        or (actor.resident_case_id is not None and actor.resident_case_id == case.pk)
+    )
 
 
 def _has_rating(case) -> bool:
@@ -52,10 +66,12 @@ def _is_running(case) -> bool:
 
 
 def may_collect(actor: Actor, *, grid_id: int, community_id: int) -> bool:
-    """Grid workers file for their own grid; dispatchers for any grid of their community."""
+    """Grid workers file for their own grid; dispatchers for any grid of their community;
+    the residents' doors for the grid they located (casework.services.resident)."""
     return (
         actor.is_superuser
         or actor.is_system
+        or actor.is_public_intake
         or grid_id in actor.grids
         or community_id in actor.dispatch_communities
     )
@@ -152,7 +168,8 @@ class CaseLifecycle(ConcurrentTransitionMixin, models.Model):
         conditions=[_has_rating],
         permission=_is_dispatcher_or_system,
     )
-    def close(self):
+    def close(self, *, unrated=False, evaluation=None):
+        # `unrated`/`evaluation` only mark the evaluation day's closes in the log.
         pass
 
     @transition(
@@ -161,9 +178,32 @@ class CaseLifecycle(ConcurrentTransitionMixin, models.Model):
         target=State.HANDLING,
         permission=_is_supervisor_or_system,
     )
-    def reopen(self, *, reason):
+    def reopen(self, *, reason, evaluation=None):
         self.satisfaction = ""
         self.rating_comment = ""
+
+    @transition(
+        field=state,
+        source=[State.CLASSIFIED, State.HANDLING],
+        target=State.CONSULTATION,
+        permission=may_convene,
+    )
+    def escalate(self, *, mode, options, place, starts_at):
+        # The consultation itself (options, flow, clocks) is recorded by the service.
+        self.is_suspended = False
+
+    # The vote's outcome decides (the SYSTEM actor, when the tally has a winner); when it has
+    # none, the street's supervisor does. Either way only once the vote has closed.
+    @transition(
+        field=state,
+        source=State.CONSULTATION,
+        target=State.HANDLING,
+        conditions=[_awaits_decision],
+        permission=_is_supervisor_or_system,
+    )
+    def decide(self, *, option, plan, unit):
+        if unit is not None:
+            self.unit = unit
 
     @transition(
         field=state,
@@ -174,6 +214,20 @@ class CaseLifecycle(ConcurrentTransitionMixin, models.Model):
     def reject(self, *, reason, duplicate_of):
         self.reject_reason = reason
         self.duplicate_of = duplicate_of
+
+
+def transition_apply(case, method_name: str, *, skip_conditions: bool = False, **kwargs):
+    """Run a transition method on the case. With `skip_conditions` (only for the SYSTEM
+    actor and SYSTEM_SKIPS_CONDITIONS, decided by the caller) the method body runs and the
+    state moves to the declared target without django-fsm's condition check."""
+    method = getattr(case, method_name)
+    if not skip_conditions:
+        return method(**kwargs)
+    meta = method._django_fsm
+    target = meta.next_state(meta.field.get_state(case))
+    result = getattr(type(case), method_name).__wrapped__(case, **kwargs)
+    meta.field.set_state(case, target)
+    return result
 
 
 # Public transition name → method on CaseLifecycle (`return` is a Python keyword).
@@ -189,6 +243,8 @@ TRANSITION_METHODS: dict[str, str] = {
     "close": "close",
     "reopen": "reopen",
     "reject": "reject",
+    "escalate": "escalate",
+    "decide": "decide",
 }
 TRANSITION_NAMES: dict[str, str] = {method: name for name, method in TRANSITION_METHODS.items()}
 
@@ -205,11 +261,19 @@ TRANSITION_VERBS = {
     "close": _("close"),
     "reopen": _("reopen"),
     "reject": _("reject"),
+    "escalate": _("escalate"),
+    "decide": _("decide"),
 }
+
+# Transitions whose conditions the SYSTEM actor may skip. The evaluation day (DESIGN.md §6)
+# closes cases left unrated for more than 7 days, which `close` otherwise refuses; such a
+# close records {"unrated": true} (casework.inputs.CloseInput lets only the system say so).
+SYSTEM_SKIPS_CONDITIONS = {"close"}
 
 # Why a transition whose conditions fail cannot run now (answered with 409).
 CONDITION_FAILED = {
     "close": _("The case needs the resident's rating before it can be closed."),
     "suspend": _("The resolve clock is already paused."),
     "resume": _("The resolve clock is not paused."),
+    "decide": _("The vote is still open: the case is decided once it closes."),
 }

@@ -68,5 +68,11 @@ def _apply(case: ReplayedCase, event: EventLike) -> None:
             case.satisfaction = payload["satisfaction"]
         case "reopen":
             case.satisfaction = ""
+        case "escalate":
+            case.is_suspended = False
+        case "decide":
+            # The chosen plan may hand the case to another unit.
+            if payload.get("unit") is not None:
+                case.unit = payload["unit"]
     if event.to_state not in State.values:
         raise ReplayError(f"unknown state {event.to_state!r}")

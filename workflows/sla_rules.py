@@ -21,7 +21,9 @@ TIMER_EFFECTS: dict[str, list[tuple[str, str]]] = {
     "return": [(STOP, TimerKind.RESPOND)],
     "reject": [(STOP, TimerKind.RESPOND)],
     "escalate": [(STOP, TimerKind.RESPOND), (START, TimerKind.CONSULT)],
-    "decide": [(STOP, TimerKind.CONSULT)],
+    # The decided plan is handled on a fresh resolve clock, owed by the plan's unit; a clock
+    # left from before the escalation is superseded (stopped, or stays breached).
+    "decide": [(STOP, TimerKind.CONSULT), (STOP, TimerKind.RESOLVE), (START, TimerKind.RESOLVE)],
     "resolve": [(STOP, TimerKind.RESOLVE)],
     "reopen": [(START, TimerKind.RESOLVE)],
     "suspend": [(PAUSE, TimerKind.RESOLVE)],

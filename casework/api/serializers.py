@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..ballot_secrecy import payload_for_reader
 from ..models import Case, CaseEvent, Category, Grid, SlaTimer, Unit
 from ..phone import phone_masked
 
@@ -12,6 +13,7 @@ class CaseOut(serializers.ModelSerializer):
     reporter_phone = serializers.SerializerMethodField()
     duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     deadlines = serializers.SerializerMethodField()
+    consultation = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -43,6 +45,7 @@ class CaseOut(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "deadlines",
+            "consultation",
         ]
         read_only_fields = fields
 
@@ -59,14 +62,27 @@ class CaseOut(serializers.ModelSerializer):
             timers = case.timers.filter(state__in=SlaTimer.OPEN_STATES)
         return {timer.kind: timer.due_at for timer in timers}
 
+    def get_consultation(self, case) -> int | None:
+        """Its latest six-party consultation's id, once escalated."""
+        if hasattr(case, "current_consultation_id"):  # annotated by the list selectors
+            return case.current_consultation_id
+        return case.consultations.order_by("-id").values_list("id", flat=True).first()
+
 
 class CaseEventOut(serializers.ModelSerializer):
+    """Context `secret_consultations`: consultations whose ballots the reader may not see."""
+
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    payload = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
         fields = ["seq", "transition", "from_state", "to_state", "actor", "at", "payload"]
         read_only_fields = fields
+
+    def get_payload(self, event) -> dict:
+        secret = self.context.get("secret_consultations", set())
+        return payload_for_reader(event.transition, event.payload, secret)
 
 
 class GridOut(serializers.ModelSerializer):

@@ -63,7 +63,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             "Payload per transition, always with the case's `version`: "
             "classify {category, urgency, difficulty, unit}; accept {}; return {reason}; "
             "resolve {result, outcome}; resolve_on_spot {result}; rate {satisfaction, comment}; "
-            "close {}; reopen {reason}; reject {reason, duplicate_of?}."
+            "close {} (only the evaluation day sends {unrated: true}); reopen {reason}; reject {reason, duplicate_of?}; "
+            "escalate {mode, options: [text | {text, unit}], place?, starts_at?} (place and "
+            "starts_at for `on_site` and `hall`); decide {option} (a supervisor, once the vote "
+            "ended without a winner)."
         ),
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITION_METHODS))],
         request=inline_serializer(
@@ -90,7 +93,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def events(self, request, reference):
         case = self.get_object()
         events = case.events.select_related("actor").order_by("seq")
-        return Response(CaseEventOut(events, many=True).data)
+        secret = selectors.consultations_with_secret_ballots(actor=self.actor, case=case)
+        return Response(
+            CaseEventOut(events, many=True, context={"secret_consultations": secret}).data
+        )
 
 
 class GridViewSet(viewsets.ReadOnlyModelViewSet):

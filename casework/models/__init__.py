@@ -1,14 +1,24 @@
 from .case import Case
+from .consultation import Ballot, Consultation, ConsultationOption
+from .evaluation import EvaluationReport
 from .event import CaseEvent
 from .membership import Membership, Role
+from .open311 import ApiKey, PublicIntake, ServiceAttribute
 from .organisation import Category, Community, Grid, Party, Street, Unit
 from .sequence import ReferenceSequence
 from .sla import CalendarOverride, Notification, SlaBreach, SlaPolicy, SlaTimer
 
 __all__ = [
+    "ApiKey",
+    "PublicIntake",
+    "ServiceAttribute",
+    "Ballot",
     "Case",
+    "Consultation",
+    "ConsultationOption",
     "CalendarOverride",
     "CaseEvent",
+    "EvaluationReport",
     "Category",
     "Community",
     "Grid",

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.case_lifecycle import CaseLifecycle
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+from workflows.consultation_states import CLOSED_STATES
 
 from .organisation import Category, Community, Grid, Unit
 
@@ -68,3 +69,9 @@ class Case(CaseLifecycle):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    @property
+    def consultation_awaits_decision(self) -> bool:
+        """Its latest consultation's vote has closed and nobody has decided yet."""
+        latest = self.consultations.order_by("-id").values("state", "decided_at").first()
+        return bool(latest) and latest["state"] in CLOSED_STATES and latest["decided_at"] is None

@@ -31,7 +31,11 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("case events")
         ordering = ["case", "seq"]
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq")]
-        indexes = [models.Index(fields=["transition", "at"], name="case_event_transition_at")]
+        indexes = [
+            models.Index(fields=["transition", "at"], name="case_event_transition_at"),
+            # The evaluation finds every case with an event in its period.
+            models.Index(fields=["at"], name="case_event_at"),
+        ]
 
     def __str__(self):
         return f"{self.case_id}#{self.seq} {self.transition}"

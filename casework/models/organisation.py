@@ -48,6 +48,15 @@ class Grid(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # Where the residents' doors place a report given by coordinates (WGS84): the nearest grid
+    # whose circle holds the point (casework.services.resident.grid_locate).
+    centre_lat = models.DecimalField(
+        _("centre latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    centre_long = models.DecimalField(
+        _("centre longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    radius_m = models.PositiveIntegerField(_("radius (metres)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grid")
@@ -101,6 +110,8 @@ class Category(models.Model):
         limit_choices_to={"parent__isnull": True},
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Search words for the residents' doors (Open311 `keywords`), comma separated.
+    keywords = models.CharField(_("keywords"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("category")

@@ -166,6 +166,7 @@ class Notification(models.Model):
         WHISTLE = "whistle", _("raised to the street")
         CONSULT_NEEDED = "consult_needed", _("consultation needed")
         DECIDE_NEEDED = "decide_needed", _("supervisor must decide")
+        VOTE_OPEN = "vote_open", _("consultation open for your vote")
         INCIDENT = "incident", _("timer incident")
 
     user = models.ForeignKey(

@@ -1,8 +1,11 @@
 """Case intake and transitions (DESIGN.md §3).
 
 Every change: lock the case, check version, state and permission, validate input, apply,
-bump `version`, write the CaseEvent — all in one transaction.
+bump `version`, write the CaseEvent, move the clocks and record what the transition opens
+or settles beyond the case row (the consultation) — all in one transaction.
 """
+
+from datetime import datetime
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -12,16 +15,25 @@ from django_fsm import ConcurrentTransition, can_proceed
 from workflows.actors import Actor
 from workflows.case_lifecycle import (
     CONDITION_FAILED,
+    SYSTEM_SKIPS_CONDITIONS,
     TRANSITION_METHODS,
     TRANSITION_VERBS,
     may_collect,
+    transition_apply,
 )
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..inputs import TRANSITION_INPUTS, CollectInput, VersionInput
 from ..models import Case, CaseEvent
+from .consultations import consultation_decision_record, consultation_open
 from .references import reference_next
 from .sla_timers import timers_apply
+
+# What a transition records beyond the case row, inside its transaction.
+TRANSITION_RECORDS = {
+    "escalate": consultation_open,
+    "decide": consultation_decision_record,
+}
 
 
 def _validate(serializer_class, data, **context) -> dict:
@@ -31,16 +43,24 @@ def _validate(serializer_class, data, **context) -> dict:
     return serializer.validated_data
 
 
+def _json_value(value):
+    if isinstance(value, Case):
+        return value.reference
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    return value
+
+
 def _json_payload(data: dict) -> dict:
-    """Model instances become their id (cases their reference) so the log stays plain JSON."""
-    payload = {}
-    for key, value in data.items():
-        if isinstance(value, Case):
-            value = value.reference
-        elif isinstance(value, models.Model):
-            value = value.pk
-        payload[key] = value
-    return payload
+    """Model instances become their id (cases their reference) and times ISO 8601, so the
+    log stays plain JSON."""
+    return {key: _json_value(value) for key, value in data.items()}
 
 
 def _may_run(method, actor: Actor) -> bool:
@@ -137,12 +157,15 @@ def case_transition(
             raise Forbidden(
                 _("You may not %(name)s this case.") % {"name": TRANSITION_VERBS[name]}
             )
-        if not can_proceed(method):
+        # The system may skip the conditions of a few transitions (the evaluation day closes
+        # cases left unrated); everyone else must meet them.
+        skips = actor.is_system and name in SYSTEM_SKIPS_CONDITIONS
+        if not skips and not can_proceed(method):
             raise Conflict(CONDITION_FAILED[name], code="condition_failed")
-        clean = _validate(TRANSITION_INPUTS[name], payload, case=case)
+        clean = _validate(TRANSITION_INPUTS[name], payload, case=case, actor=actor)
         from_state = case.state
         before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
-        method(**clean)
+        transition_apply(case, TRANSITION_METHODS[name], skip_conditions=skips, **clean)
         case.version += 1
         case.updated_at = now
         changed = [
@@ -163,5 +186,7 @@ def case_transition(
             payload=_json_payload(clean),
         )
         timers_apply(case=case, transition=name, at=now)
+        if name in TRANSITION_RECORDS:
+            TRANSITION_RECORDS[name](case=case, data=clean, actor=actor, at=now)
     return case
 

@@ -63,3 +63,11 @@ def notifications_email(*, notification_ids: list[int]) -> int:
                 recipient_list=[row.user.email],
             )
     return sent
+
+
+def party_representatives(case: Case, parties=None) -> list[int]:
+    """The six parties' representatives in the case's community (or only those of `parties`)."""
+    members = Membership.objects.filter(role=Role.PARTY_REPRESENTATIVE, community_id=case.community_id)
+    if parties is not None:
+        members = members.filter(party__in=list(parties))
+    return list(members.values_list("user_id", flat=True))

@@ -17,11 +17,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from workflows.actors import SYSTEM
-from workflows.case_states import Difficulty
+from workflows.case_states import Difficulty, State
+from workflows.consultation_states import PARTIES, Mode
 from workflows.sla_rules import TimerKind
 
-from ..models import Case, CaseEvent, Notification, SlaBreach, SlaTimer
-from .notifications import community_dispatchers, notify, street_supervisors, unit_members
+from ..models import Ballot, Case, CaseEvent, Notification, SlaBreach, SlaTimer
+from .cases import case_transition
+from .consultations import vote_deadline_reached
+from .notifications import (
+    community_dispatchers,
+    notify,
+    party_representatives,
+    street_supervisors,
+    unit_members,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +101,16 @@ def timer_fire(*, timer: SlaTimer, now: datetime) -> str:
     return "rescheduled"
 
 
+def _owed_by(timer: SlaTimer, case: Case) -> list[int]:
+    if timer.kind == TimerKind.VOTE:
+        # The ballot window is owed by the parties that have not voted yet.
+        voted = Ballot.objects.filter(consultation__case=case, consultation__state="voting")
+        return party_representatives(case, set(PARTIES) - set(voted.values_list("party", flat=True)))
+    return unit_members(timer.unit_id) or community_dispatchers(case)
+
+
 def _warn(*, timer: SlaTimer, case: Case, now: datetime) -> None:
-    owed_by = unit_members(timer.unit_id) or community_dispatchers(case)
+    owed_by = _owed_by(timer, case)
     notify(
         user_ids=owed_by,
         case=case,
@@ -163,15 +180,15 @@ def _whistle(*, timer: SlaTimer, case: Case, now: datetime) -> None:
 
 
 def _missed_resolve(*, timer: SlaTimer, case: Case, now: datetime) -> None:
-    if case.difficulty == Difficulty.HARD:
-        # Escalation to the six-party consultation arrives with the consultation; until
-        # then the supervisors and dispatchers are told it is due.
-        notify(
-            user_ids=street_supervisors(case) + community_dispatchers(case),
-            case=case,
-            kind=Notification.Kind.CONSULT_NEEDED,
-            message=_("%(reference)s: a hard case missed its resolve deadline; convene a "
-                      "six-party consultation.") % {"reference": case.reference},
+    if case.difficulty == Difficulty.HARD and case.state == State.HANDLING:
+        # A hard case the unit could not settle in time goes to the six parties; the
+        # dispatcher writes the options (opening the consultation tells them to).
+        case_transition(
+            actor=SYSTEM,
+            case_id=case.pk,
+            name="escalate",
+            payload={"mode": Mode.HALL},
+            version=case.version,
         )
         return
     _notify_supervisors(timer=timer, case=case, now=now)
@@ -187,10 +204,16 @@ def _missed_consult(*, timer: SlaTimer, case: Case, now: datetime) -> None:
     )
 
 
+def _vote_closes(*, timer: SlaTimer, case: Case, now: datetime) -> None:
+    """The ballot window ran out: the vote closes with the ballots cast and is counted."""
+    vote_deadline_reached(case=case, now=now)
+
+
 BREACH_ACTIONS = {
     TimerKind.RESPOND: _whistle,
     TimerKind.RESOLVE: _missed_resolve,
     TimerKind.CONSULT: _missed_consult,
+    TimerKind.VOTE: _vote_closes,
 }
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.sla_rules import PAUSE, RESUME, START, STOP, TIMER_EFFECTS
+from workflows.sla_rules import PAUSE, RESUME, START, STOP, TIMER_EFFECTS, TimerKind
 from workflows.working_time import deadline, warn_at
 
 from ..calendar import is_workday
@@ -73,7 +73,8 @@ def timer_start(*, case: Case, kind: str, at: datetime) -> SlaTimer | None:
     return SlaTimer.objects.create(
         case=case,
         kind=kind,
-        unit_id=case.unit_id,
+        # The ballot window is owed by the six parties, not by the case's handling unit.
+        unit_id=None if kind == TimerKind.VOTE else case.unit_id,
         started_at=at,
         due_at=due,
         warn_at=warn,

@@ -42,9 +42,29 @@ PAGES = [
     ),
     Page("unit-inbox", gettext_lazy("Unit inbox"), lambda a: a.is_unit_member or a.is_superuser),
     Page(
+        "consultation-inbox",
+        gettext_lazy("Consultations"),
+        lambda a: a.is_party_representative,
+    ),
+    Page(
+        "consultation-convene",
+        gettext_lazy("Consultations"),
+        lambda a: a.is_dispatcher or a.is_superuser,
+    ),
+    Page(
         "breach-board",
         gettext_lazy("Breach board"),
         lambda a: a.is_supervisor or a.is_superuser,
+    ),
+    Page(
+        "consultation-undecided",
+        gettext_lazy("Undecided consultations"),
+        lambda a: a.is_supervisor or a.is_superuser,
+    ),
+    Page(
+        "evaluation-list",
+        gettext_lazy("Monthly figures"),
+        lambda a: a.is_supervisor or a.is_dispatcher or a.is_unit_member or a.is_superuser,
     ),
     Page("case-list", gettext_lazy("All cases"), lambda a: True),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from workflows.case_lifecycle import TRANSITION_NAMES
 
 from .. import selectors
+from ..ballot_secrecy import payload_for_reader
 from ..errors import Conflict, Invalid
 from ..forms import TRANSITION_FORMS, CollectForm
 from ..phone import phone_masked
@@ -36,6 +37,8 @@ def home(request, actor):
         return redirect("dispatch-queue")
     if actor.is_unit_member:
         return redirect("unit-inbox")
+    if actor.is_party_representative:
+        return redirect("consultation-inbox")
     return redirect("case-list")
 
 
@@ -124,12 +127,14 @@ def case_detail(request, actor, reference):
 @staff_page()
 def case_transition_run(request, actor, reference, name):
     case = selectors.case_get(actor=actor, reference=reference)
+    form_class = TRANSITION_FORMS.get(name)
     try:
         case = case_transition(
             actor=actor,
             case_id=case.pk,
             name=name,
-            payload=request.POST,
+            # Most forms post the service's fields as they are; a few gather theirs.
+            payload=form_class.payload_from(request.POST) if form_class else request.POST,
             version=request.POST.get("version"),  # the service checks it is a number
         )
     except Conflict as exc:
@@ -171,13 +176,20 @@ def _case_page(request, actor, case, *, error=None, failed=None, status=200):
         else:
             forms.append(form_class(case=case))
     sees_phone = actor.sees_phone_numbers(case.community_id)
+    events = list(selectors.case_events(case=case))
+    secret = selectors.consultations_with_secret_ballots(actor=actor, case=case)
+    for event in events:  # shown, never saved: how parties voted stays hidden till it may be read
+        event.payload = payload_for_reader(event.transition, event.payload, secret)
     context = {
         "case": case,
         "reporter_phone": case.reporter_phone if sees_phone else phone_masked(case.reporter_phone),
-        "timeline": timeline(list(selectors.case_events(case=case))),
+        "timeline": timeline(events),
         "deadlines": deadlines(list(selectors.case_timers(case=case)), now=timezone.now()),
         "breaches": list(selectors.case_breaches(case=case)),
         "transition_forms": forms,
+        "consultation": case.consultations.order_by("-id").first()
+        if getattr(case, "current_consultation_id", True)
+        else None,
         "error": error,
     }
     return render(request, "casework/case_detail.html", context, status=status)

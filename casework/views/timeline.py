@@ -3,13 +3,15 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, State, Urgency
+from workflows.consultation_states import ABSTAIN, Mode
 from workflows.sla_rules import TimerKind
 
-from ..models import CaseEvent, Category, Grid, Unit
+from ..models import CaseEvent, Category, ConsultationOption, Grid, Party, Unit
 
 TRANSITION_LABELS = {
     "collect": _("Filed"),
@@ -28,7 +30,16 @@ TRANSITION_LABELS = {
     "resume": _("Resumed"),
     # Not a transition: the SLA sweep records it when nobody responded in time (吹哨).
     "whistle": _("Raised to the street"),
+    # Not transitions either: the six-party consultation's steps on the case's record.
+    "options": _("Consultation options written"),
+    "ballot": _("Ballot cast"),
+    "vote_closed": _("Vote closed"),
+    "minutes": _("Meeting minutes recorded"),
 }
+
+
+class BallotChoice(models.TextChoices):
+    ABSTAIN = ABSTAIN, _("Abstain")
 
 # Payload key → its label and, for choices, the enumeration that names its values.
 DETAIL_LABELS = {
@@ -46,11 +57,42 @@ DETAIL_LABELS = {
     "duplicate_of": (_("Duplicate of"), None),
     "clock": (_("Clock"), TimerKind),
     "due_at": (_("Was due"), None),
+    # The evaluation day's closes and reopens (DESIGN.md §6).
+    "unrated": (_("Closed without a rating"), None),
+    "evaluation": (_("Evaluation period"), None),
+    # The six-party consultation (DESIGN.md §5).
+    "mode": (_("Mode"), Mode),
+    "options": (_("Options"), None),
+    "place": (_("Place"), None),
+    "starts_at": (_("Meeting time"), None),
+    "party": (_("Party"), Party),
+    "option": (_("Option"), BallotChoice),
+    "changed": (_("Changed"), None),
+    "winner": (_("Winning plan"), None),
+    "present": (_("Parties present"), None),
 }
 # Payload keys holding an id, and the model it points at.
-DETAIL_MODELS = {"grid": Grid, "category": Category, "unit": Unit}
+DETAIL_MODELS = {
+    "grid": Grid,
+    "category": Category,
+    "unit": Unit,
+    "option": ConsultationOption,
+    "winner": ConsultationOption,
+}
 # Payload keys holding an ISO 8601 time, shown in the local time like the event's own.
-DETAIL_TIMES = {"due_at"}
+DETAIL_TIMES = {"due_at", "starts_at"}
+# Payload keys holding lists, and how to put them in words.
+DETAIL_LISTS = {
+    "options": lambda options: "; ".join(
+        option["text"] if isinstance(option, dict) else str(option) for option in options
+    ),
+    "present": lambda parties: ", ".join(
+        str(Party(party).label) if party in Party.values else party for party in parties
+    ),
+}
+# Payload keys for the record, not for the timeline (the consultation page shows them).
+# (`plan` repeats the chosen option's text, which `option` already shows.)
+DETAIL_HIDDEN = {"consultation", "ballots", "tally", "plan"}
 
 
 @dataclass
@@ -106,15 +148,19 @@ def _names_for(events) -> dict[tuple[str, object], str]:
 def _details(payload: dict, names: dict) -> list[tuple[str, object]]:
     details = []
     for key, value in payload.items():
-        if value is None or value == "":
+        if value is None or value == "" or value is False or key in DETAIL_HIDDEN:
             continue
         label, choices = DETAIL_LABELS.get(key, (key, None))
-        if choices is not None and value in choices.values:
+        if value is True:
+            value = _("yes")
+        elif choices is not None and value in choices.values:
             value = choices(value).label
         elif key in DETAIL_MODELS:
             value = names.get((key, value), value)
         elif key in DETAIL_TIMES:
             value = _local_time(value)
+        elif key in DETAIL_LISTS:
+            value = DETAIL_LISTS[key](value)
         details.append((label, value))
     return details
 
@@ -131,6 +177,12 @@ def _local_time(value):
 
 def _who(event: CaseEvent) -> str:
     if event.actor is None:
+        # Without a user, only the residents' doors file (channel online/open311) and rate.
+        resident_filed = event.transition == "collect" and (event.payload or {}).get(
+            "channel"
+        ) in (Channel.ONLINE, Channel.OPEN311)
+        if resident_filed or event.transition == "rate":
+            return str(_("Resident"))
         return str(_("System"))
     return event.actor.get_full_name() or event.actor.get_username()
 

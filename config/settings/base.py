@@ -50,7 +50,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "casework",
+    # The six-party consultation runs on viewflow's workflow engine (AGPL-3.0, used
+    # unmodified). `workflows` is an app only so viewflow can name the flow it holds.
+    "viewflow",
+    "viewflow.workflow",
+    "workflows",
 ]
+# Keep viewflow's Material UI site and its middleware out: our pages are our own.
+VIEWFLOW = {"AUTOREGISTER": False}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -139,7 +146,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "workflows.case_states.State"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "workflows.case_states.State",
+        "PartyEnum": "workflows.consultation_states.PARTIES",
+    },
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -191,3 +201,90 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
     "visibility_timeout": 600,
 }
+
+# The monthly evaluation day (DESIGN.md §6). Period "YYYY-MM" ends at that month's run.
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+EVALUATION_DAY = env_int("EVALUATION_DAY", 20, 1, 28)  # every month has it
+EVALUATION_HOUR = env_int("EVALUATION_HOUR", 9, 0, 23)  # Asia/Shanghai
+EVALUATION_WEIGHTS = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+EVALUATION_BASIC_SATISFIED_WEIGHT = 1.0  # 12345 practice uses 0.9
+from celery.schedules import crontab  # noqa: E402
+
+# The run itself, and an hourly look for a missed one (the machine was down on the day).
+# Both call the same idempotent catch-up; workers also run it when they start.
+CELERY_BEAT_SCHEDULE["evaluation-day"] = {
+    "task": "casework.tasks.evaluation_catch_up",
+    "schedule": crontab(minute=0, hour=EVALUATION_HOUR, day_of_month=EVALUATION_DAY),
+}
+CELERY_BEAT_SCHEDULE["evaluation-catch-up"] = {
+    "task": "casework.tasks.evaluation_catch_up",
+    "schedule": crontab(minute=17),
+    "options": {"expires": 3000},
+}
+
+# Six-party consultation (DESIGN.md §5): ballots from at least this many of the six parties.
+CONSULTATION_QUORUM = int(os.environ.get("CONSULTATION_QUORUM", "4"))
+if not 1 <= CONSULTATION_QUORUM <= 6:
+    raise ImproperlyConfigured("CONSULTATION_QUORUM must be between 1 and 6.")
+
+# The residents' doors (DESIGN.md §7): Open311 GeoReport v2 under /open311/v2/ and the public
+# pages (report, follow, rate). README "Residents' doors" explains each choice.
+import re  # noqa: E402
+
+# Residents' photos. Never served from MEDIA_URL: staff fetch them through a view that checks
+# the case's scope (casework.views.public.case_photo).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+PUBLIC_PHOTO_MAX_BYTES = env_int("PUBLIC_PHOTO_MAX_MB", 5, 1, 50) * 1024 * 1024
+# Where a report lands when neither address_id nor coordinates place it in a grid.
+OPEN311_DEFAULT_GRID = os.environ.get("OPEN311_DEFAULT_GRID", "C1-G1")
+OPEN311_REQUESTS_MAX = 1000
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
+OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate like "30/m" (count per s, m, h or d), as django-ratelimit reads it."""
+    value = os.environ.get(name, "") or default
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must look like 30/m or 10/h, got {value!r}")
+    return value
+
+
+OPEN311_POST_RATE = env_rate("OPEN311_POST_RATE", "30/m")  # per API key
+PUBLIC_SUBMIT_RATE = env_rate("PUBLIC_SUBMIT_RATE", "10/h")  # per client IP
+# Rate counters must be shared by every gunicorn worker and machine: Redis when there is one
+# (REDIS_URL, or a redis:// broker), else a table in the database, whose increments take a
+# row lock (casework.ratelimit). The table comes with migration 0009, so nothing to set up.
+RATELIMIT_REDIS_URL = os.environ.get("REDIS_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": RATELIMIT_REDIS_URL,
+            "KEY_PREFIX": "casework-ratelimit",
+        }
+        if RATELIMIT_REDIS_URL
+        else {
+            "BACKEND": "casework.ratelimit.LockingDatabaseCache",
+            "LOCATION": "casework_ratelimit_cache",
+            # Longer than any window: an increment rewrites the row's expiry.
+            "TIMEOUT": 24 * 3600,
+        }
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Behind a proxy, the header holding the client's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None

@@ -37,15 +37,55 @@ def test_evaluation_day_reopens_a_dissatisfied_case_as_the_system(demo):
     assert (reopened.state, reopened.satisfaction) == ("handling", "")
 
 
-def test_unrated_case_cannot_be_closed_even_by_the_system(demo):
+def test_the_system_closes_an_unrated_case_only_as_unrated(demo):
+    """SYSTEM_SKIPS_CONDITIONS lets the evaluation day close an unrated case; the log must
+    say so ({"unrated": true}), so a plain close of an unrated case is still refused."""
     case = demo.case_in("evaluating")
     before = case_snapshot(case)
 
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Invalid) as refused:
         _run(case, SYSTEM, "close")
 
-    assert refused.value.code == "condition_failed"
+    assert "unrated" in refused.value.fields
     assert case_snapshot(case) == before
+
+    closed = _run(case, SYSTEM, "close", {"unrated": True})
+
+    assert (closed.state, closed.satisfaction) == ("closed", "")
+    event = closed.events.order_by("seq").last()
+    assert (event.transition, event.actor_id, event.payload) == ("close", None, {"unrated": True})
+
+
+def test_a_rated_case_is_never_closed_as_unrated(demo):
+    case = demo.case_in("evaluating_rated")
+
+    with pytest.raises(Invalid) as refused:
+        _run(case, SYSTEM, "close", {"unrated": True})
+
+    assert "unrated" in refused.value.fields
+
+
+@pytest.mark.parametrize("payload", [{"unrated": True}, {"evaluation": "2026-11"}])
+def test_a_person_may_not_mark_a_close_as_the_evaluation_days(demo, payload):
+    """`unrated` and `evaluation` are the system's to set: a person sending them gets 400."""
+    case = demo.case_in("evaluating_rated")
+    before = case_snapshot(case)
+
+    with pytest.raises(Invalid) as refused:
+        _run(case, actor_of(demo.user("dispatcher")), "close", payload)
+
+    assert set(refused.value.fields) == set(payload)
+    assert case_snapshot(case) == before
+
+
+def test_a_supervisor_may_not_mark_a_reopen_as_the_evaluation_days(demo):
+    case = demo.case_in("evaluating_rated")
+
+    with pytest.raises(Invalid) as refused:
+        _run(case, actor_of(demo.user("supervisor")), "reopen",
+             {"reason": "复查", "evaluation": "2026-11"})
+
+    assert "evaluation" in refused.value.fields
 
 
 def test_dispatcher_closing_an_unrated_case_is_told_to_wait_for_the_rating(demo):

@@ -5,7 +5,7 @@ state, version, row and event log stay exactly as they were."""
 import pytest
 
 from casework.models import Membership, Role
-from tests.factories import case_file, case_snapshot, transition_url
+from tests.factories import case_file, case_snapshot, consultation_of, transition_url
 from workflows.case_lifecycle import TRANSITION_METHODS
 
 STATES = [
@@ -17,6 +17,8 @@ STATES = [
     "evaluating_rated",
     "closed",
     "rejected",
+    "consultation",
+    "consultation_undecided",
 ]
 
 # Where each transition may start (evaluating_rated is evaluating with a rating).
@@ -32,6 +34,8 @@ ALLOWED_FROM = {
     "close": {"evaluating_rated"},
     "reopen": {"evaluating", "evaluating_rated"},
     "reject": {"collected", "classified"},
+    "escalate": {"classified", "handling", "handling_suspended"},
+    "decide": {"consultation_undecided"},
 }
 
 # Who would run it; the wrong-state refusal must come whoever asks.
@@ -47,6 +51,8 @@ RUNNER = {
     "close": "dispatcher",
     "reopen": "supervisor",
     "reject": "dispatcher",
+    "escalate": "dispatcher",
+    "decide": "supervisor",
 }
 
 
@@ -63,6 +69,8 @@ def _payload(demo, name):
         "close": {},
         "reopen": {"reason": "重新办理"},
         "reject": {"reason": "不予受理"},
+        "escalate": demo.escalate_payload(),
+        "decide": {"option": 1},  # refused before the option is looked at
     }[name]
 
 
@@ -99,8 +107,14 @@ def test_transition_from_the_wrong_state_is_409_and_changes_nothing(demo, api, n
         runner = "dispatcher"  # a unit sees only cases assigned to it; the dispatcher sees all
     response = _post(api, runner, case, name, _payload(demo, name))
 
-    # Right state, failing condition: close without a rating, suspend twice, resume unpaused.
-    conditions = {("close", "evaluating"), ("suspend", "handling_suspended"), ("resume", "handling")}
+    # Right state, failing condition: close without a rating, suspend twice, resume unpaused,
+    # decide while the parties are still voting.
+    conditions = {
+        ("close", "evaluating"),
+        ("suspend", "handling_suspended"),
+        ("resume", "handling"),
+        ("decide", "consultation"),
+    }
     expected = "condition_failed" if (name, state) in conditions else "invalid_state"
     _assert_error(response, 409, expected)
     assert case_snapshot(case) == before
@@ -142,6 +156,16 @@ WRONG_ROLE = [
     ("suspend", "handling", "gridworker", 403),
     ("resume", "handling_suspended", "dispatcher", 403),
     ("resume", "handling_suspended", "supervisor", 403),
+    ("escalate", "classified", "gridworker", 403),
+    ("escalate", "classified", "unitmember", 403),
+    ("escalate", "handling", "unitmember", 403),
+    ("escalate", "handling", "party_committee", 403),
+    ("escalate", "classified", "outsider", 404),
+    ("decide", "consultation_undecided", "dispatcher", 403),
+    ("decide", "consultation_undecided", "party_committee", 403),
+    ("decide", "consultation_undecided", "unitmember", 403),
+    ("decide", "consultation_undecided", "gridworker", 403),
+    ("decide", "consultation_undecided", "outsider", 404),
 ]
 
 
@@ -288,6 +312,14 @@ def test_form_encoded_version_is_understood(demo, api):
         ("rate", "evaluating", "gridworker", {"satisfaction": "thrilled"}, "satisfaction"),
         ("return", "classified", "unitmember", {"reason": ""}, "reason"),
         ("reject", "collected", "dispatcher", {"duplicate_of": "SS-209901-000001"}, "duplicate_of"),
+        ("escalate", "classified", "dispatcher", {"mode": "by_phone"}, "mode"),
+        ("escalate", "classified", "dispatcher", {"options": []}, "options"),
+        ("escalate", "handling", "dispatcher", {"options": ["   "]}, "options"),
+        ("escalate", "classified", "dispatcher", {"options": [{"unit": 1}]}, "options"),
+        ("escalate", "classified", "dispatcher", {"mode": "hall", "starts_at": "2026-12-01T09:00+08:00"}, "place"),
+        ("escalate", "classified", "dispatcher", {"mode": "on_site", "place": "7号楼"}, "starts_at"),
+        ("decide", "consultation_undecided", "supervisor", {"option": 999999}, "option"),
+        ("decide", "consultation_undecided", "supervisor", {"option": "first"}, "option"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -335,4 +367,29 @@ def test_duplicate_of_a_case_in_another_community_is_400(demo, api):
 
     body = _assert_error(response, 400, "invalid")
     assert "duplicate_of" in body["fields"]
+    assert case_snapshot(case) == before
+
+
+def test_escalate_with_a_plan_for_a_unit_that_does_not_serve_the_community_is_400(demo, api):
+    case = demo.case_in("classified")  # community C1
+    before = case_snapshot(case)
+    options = [{"text": "幸福物业接手", "unit": demo.unit("property-2").pk}]
+
+    response = _post(api, "dispatcher", case, "escalate", demo.escalate_payload(options=options))
+
+    body = _assert_error(response, 400, "invalid")
+    assert "unit" in str(body["fields"]["options"])
+    assert case_snapshot(case) == before
+
+
+def test_decide_with_an_option_of_another_consultation_is_400(demo, api):
+    other = demo.case_in("consultation_undecided")
+    case = demo.case_in("consultation_undecided")
+    before = case_snapshot(case)
+    foreign = consultation_of(other).options.first()
+
+    response = _post(api, "supervisor", case, "decide", {"option": foreign.pk})
+
+    body = _assert_error(response, 400, "invalid")
+    assert "option" in body["fields"]
     assert case_snapshot(case) == before

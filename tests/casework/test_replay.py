@@ -74,3 +74,29 @@ def test_replay_refuses_an_unknown_state():
 
 def test_empty_log_is_no_case():
     assert replay([]).state is None
+
+
+def test_replay_of_a_consultation_passes_over_ballots_and_takes_the_decided_unit():
+    case = replay([
+        COLLECT,
+        CLASSIFY,
+        Event("accept", "classified", "handling"),
+        Event("suspend", "handling", "handling", {"reason": "等居民"}),
+        Event("escalate", "handling", "consultation", {"mode": "online", "options": ["甲", "乙"]}),
+        Event("ballot", "consultation", "consultation", {"party": "property", "option": 11}),
+        Event("vote_closed", "consultation", "consultation", {"winner": 12}),
+        Event("decide", "consultation", "handling", {"option": 12, "plan": "乙", "unit": 9}),
+    ])  # fmt: skip
+
+    assert (case.state, case.unit, case.is_suspended) == ("handling", 9, False)
+
+
+def test_replay_of_a_decision_without_a_unit_keeps_the_assigned_one():
+    case = replay([
+        COLLECT,
+        CLASSIFY,
+        Event("escalate", "classified", "consultation", {"mode": "hall", "options": []}),
+        Event("decide", "consultation", "handling", {"option": 5, "plan": "甲", "unit": None}),
+    ])  # fmt: skip
+
+    assert (case.state, case.unit) == ("handling", 3)

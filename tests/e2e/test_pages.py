@@ -105,7 +105,7 @@ def test_logout_is_a_post(page_client):
         ("dispatcher", "/dispatch/"),
         ("unitmember", "/inbox/"),
         ("supervisor", "/cases/"),
-        ("party_committee", "/cases/"),
+        ("party_committee", "/consultations/"),
     ],
 )
 def test_home_sends_each_role_to_their_page(page_client, username, page):
@@ -156,7 +156,7 @@ def test_a_page_for_another_role_is_forbidden(page_client, username, page):
 def test_menu_shows_only_the_pages_of_the_role(page_client):
     response = page_client("unitmember").get("/inbox/")
     menu = [page.url_name for page in response.context["nav_pages"]]
-    assert menu == ["unit-inbox", "case-list"]
+    assert menu == ["unit-inbox", "evaluation-list", "case-list"]
 
 
 def test_language_can_be_switched_to_english(street, client):
@@ -343,7 +343,8 @@ def test_phone_is_masked_except_for_the_communitys_dispatchers(page_client):
         ("collected", "dispatcher", {"classify", "resolve_on_spot", "reject"}),
         ("classified", "gridworker", set()),
         ("classified", "unitmember", {"accept", "return"}),
-        ("classified", "dispatcher", {"reject"}),
+        ("classified", "dispatcher", {"reject", "escalate"}),
+        ("handling", "supervisor", {"escalate"}),
         ("handling", "unitmember", {"resolve", "suspend"}),
         ("evaluating", "gridworker", {"rate"}),
         ("evaluating", "dispatcher", set()),  # close waits for the rating

@@ -1,0 +1,65 @@
+"""The frozen monthly figures over the API: GET /api/v1/evaluations/{YYYY-MM}/ (DESIGN.md §7).
+
+Counts are integers; rates and the composite are strings with 4 decimal places ("0.8333"),
+hours strings with 2 ("9.50") or null when no clock stopped, so no float rounding creeps
+in between the frozen report and what clients read.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import evaluation_selectors
+from ..actors import actor_for_user
+from ..services.evaluation_figures import COUNTS, RATES, TIMES
+from .serializers import ErrorOut
+
+
+def _row_serializer(name: str, *, named: bool):
+    fields = {}
+    if named:
+        fields.update(
+            code=serializers.CharField(),
+            name=serializers.CharField(),
+            rank=serializers.IntegerField(required=False),
+            street=serializers.CharField(required=False),
+            community=serializers.CharField(required=False),
+        )
+    fields.update({count: serializers.IntegerField() for count in COUNTS})
+    fields.update({time: serializers.CharField(allow_null=True) for time in TIMES})
+    fields.update({rate: serializers.CharField() for rate in RATES})
+    return type(name, (serializers.Serializer,), fields)
+
+
+EvaluationRowOut = _row_serializer("EvaluationRowOut", named=True)
+EvaluationTotalsOut = _row_serializer("EvaluationTotalsOut", named=False)
+
+
+class EvaluationReportOut(serializers.Serializer):
+    period = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    run_at = serializers.DateTimeField()
+    totals = EvaluationTotalsOut(allow_null=True)
+    streets = EvaluationRowOut(many=True)
+    communities = EvaluationRowOut(many=True)
+    grids = EvaluationRowOut(many=True)
+    units = EvaluationRowOut(many=True)
+    categories = EvaluationRowOut(many=True)
+
+
+class EvaluationReportView(APIView):
+    @extend_schema(
+        summary="The frozen figures of one evaluation period, within your scope",
+        responses={
+            200: EvaluationReportOut,
+            403: OpenApiResponse(ErrorOut, description="Not a supervisor, dispatcher or unit."),
+            404: OpenApiResponse(ErrorOut, description="That period has not been run yet."),
+        },
+    )
+    def get(self, request, period):
+        report = evaluation_selectors.evaluation_report_get(
+            actor=actor_for_user(request.user), period=period
+        )
+        return Response(EvaluationReportOut(report).data)

@@ -1,0 +1,221 @@
+"""The monthly evaluation day (定期评事, DESIGN.md §6): settle, then freeze the figures.
+
+`evaluation_run(period=…)` is the one door (beat task, catch-up, `run_evaluation`):
+- in ONE transaction, under a lock that makes concurrent runs wait: settle every case in
+  `evaluating` through `case_transition` as the SYSTEM actor (each gets its transition and
+  event like any other), then compute the figures from the log and store the report. A
+  crash anywhere leaves nothing behind, and the next attempt starts over;
+- idempotent: a stored period is returned as it is, nothing is settled again;
+- in order: a period later than the next one due first runs the missing ones, oldest
+  first; a period older than the latest report is refused.
+Period naming and the settlement rules are in `workflows.evaluation_rules`.
+"""
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows.actors import SYSTEM
+from workflows.case_states import State
+from workflows.evaluation_rules import (
+    CARRY,
+    CLOSE,
+    CLOSE_UNRATED,
+    REOPEN,
+    Period,
+    PeriodError,
+    period_due,
+    periods_between,
+    settlement,
+)
+
+from ..errors import Conflict, Invalid
+from ..models import Case, CaseEvent, EvaluationReport
+from .cases import case_transition
+from .evaluation_figures import figures_compute
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (cases settled so far, cases to settle)
+REOPEN_REASON = "定期评事：居民不满意，重新办理。"  # kept in the log in the office's language
+
+
+def period_parse(value: str) -> Period:
+    try:
+        return Period.parse(value)
+    except PeriodError as exc:
+        raise Invalid(fields={"period": [_("Use YYYY-MM.")]}) from exc
+
+
+def period_bounds(period: Period) -> tuple[datetime, datetime]:
+    return period.bounds(settings.EVALUATION_DAY, settings.EVALUATION_HOUR)
+
+
+def evaluation_run(*, period: str, progress: Progress | None = None) -> EvaluationReport:
+    """Settle and freeze `period` (and any missed one before it); return its report."""
+    wanted = period_parse(period)
+    stored = EvaluationReport.objects.filter(period=str(wanted)).first()
+    if stored is not None:
+        return stored
+    now = timezone.now()
+    ends_at = period_bounds(wanted)[1]
+    if ends_at > now:
+        raise Conflict(
+            _("The evaluation of %(period)s is not due before %(at)s.")
+            % {"period": wanted, "at": timezone.localtime(ends_at).strftime("%Y-%m-%d %H:%M")},
+            code="not_due",
+        )
+    latest = EvaluationReport.objects.order_by("-period").values_list("period", flat=True).first()
+    if latest is not None and str(wanted) < latest:
+        raise Conflict(
+            _("Periods run in order: %(period)s is older than the latest report, %(latest)s.")
+            % {"period": wanted, "latest": latest},
+            code="out_of_order",
+        )
+    first = Period.parse(latest).next() if latest else wanted
+    report = None
+    for missing in periods_between(first, wanted):
+        report = _run_one(missing, progress=progress)
+    return report
+
+
+def evaluation_catch_up(*, now: datetime | None = None) -> list[EvaluationReport]:
+    """Run every period that fell due and has no report yet, oldest first. Before the first
+    report, the first period is the one in which the first case event happened: a new
+    installation waits for its first evaluation day instead of settling its first cases at
+    once. Cheap when there is nothing to do (two indexed queries)."""
+    now = now or timezone.now()
+    day, hour = settings.EVALUATION_DAY, settings.EVALUATION_HOUR
+    due = period_due(now, day, hour)
+    latest = EvaluationReport.objects.order_by("-period").values_list("period", flat=True).first()
+    if latest is not None:
+        first = Period.parse(latest).next()
+    else:
+        earliest = CaseEvent.objects.order_by("at").values_list("at", flat=True).first()
+        if earliest is None:
+            return []
+        first = period_due(earliest, day, hour).next()  # the first period ending after it
+    return [evaluation_run(period=str(p)) for p in periods_between(first, due)]
+
+
+def _run_one(period: Period, *, progress: Progress | None) -> EvaluationReport:
+    starts_at, ends_at = period_bounds(period)
+    try:
+        with transaction.atomic():
+            _lock_reports()
+            stored = EvaluationReport.objects.filter(period=str(period)).first()
+            if stored is not None:  # another worker ran it while we waited for the lock
+                return stored
+            settled = _settle(period=str(period), evaluated_at=ends_at, progress=progress)
+            run_at = timezone.now()
+            figures = figures_compute(
+                period=str(period),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                run_at=run_at,
+                weights=settings.EVALUATION_WEIGHTS,
+                basic_weight=settings.EVALUATION_BASIC_SATISFIED_WEIGHT,
+            )
+            figures["settled"] = dict(settled)
+            figures["weights"] = {k: str(v) for k, v in settings.EVALUATION_WEIGHTS.items()}
+            figures["basic_satisfied_weight"] = str(settings.EVALUATION_BASIC_SATISFIED_WEIGHT)
+            report = EvaluationReport(
+                period=str(period), starts_at=starts_at, ends_at=ends_at, run_at=run_at,
+                figures=figures,
+            )
+            # The checksum covers exactly what is stored (the JSON round trip included).
+            report.figures = _json_round_trip(report)
+            report.checksum = report.checksum_expected()
+            report.save()
+    except IntegrityError:
+        # Only possible if the lock is bypassed: the unique period still keeps one report.
+        return EvaluationReport.objects.get(period=str(period))
+    logger.info("evaluation %s frozen: %s", period, dict(settled))
+    return report
+
+
+def _lock_reports() -> None:
+    """Concurrent runs queue here. On PostgreSQL a table lock that conflicts with itself and
+    with inserts, not with reads; SQLite transactions here already take the write lock at
+    BEGIN (transaction_mode IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {EvaluationReport._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+            )
+
+
+def _json_round_trip(report: EvaluationReport) -> dict:
+    return json.loads(json.dumps(report.figures, cls=DjangoJSONEncoder))
+
+
+RESOLVED_AT = Max(
+    "events__at", filter=Q(events__transition__in=["resolve", "resolve_on_spot", "reopen"])
+)
+
+
+def _evaluating(**filters) -> list[tuple]:
+    """(id, version, satisfaction, time of the latest resolve/reopen) of evaluating cases."""
+    return list(
+        Case.objects.filter(state=State.EVALUATING, **filters)
+        .annotate(resolved_at=RESOLVED_AT)
+        .order_by("pk")
+        .values_list("pk", "version", "satisfaction", "resolved_at")
+    )
+
+
+def _settle(*, period: str, evaluated_at: datetime, progress: Progress | None) -> Counter:
+    """Settle every case in `evaluating` by the rules of DESIGN.md §6, through the one door
+    for state changes. Candidates come from one query; each settled case is one transition
+    (a savepoint inside the run's transaction)."""
+    candidates = _evaluating()
+    settled: Counter = Counter(closed=0, closed_unrated=0, reopened=0, carried=0)
+    for done, candidate in enumerate(candidates, start=1):
+        settled[_settle_one(candidate, period=period, evaluated_at=evaluated_at)] += 1
+        if progress is not None:
+            progress(done, len(candidates))
+    if progress is not None and not candidates:
+        progress(0, 0)
+    return settled
+
+
+SETTLE_TRANSITIONS = {
+    CLOSE: ("close", {}, "closed"),
+    CLOSE_UNRATED: ("close", {"unrated": True}, "closed_unrated"),
+    REOPEN: ("reopen", {"reason": REOPEN_REASON}, "reopened"),
+}
+
+
+def _settle_one(candidate: tuple, *, period: str, evaluated_at: datetime, retry: bool = True):
+    case_id, version, satisfaction, resolved_at = candidate
+    outcome = settlement(
+        satisfaction=satisfaction, resolved_at=resolved_at, evaluated_at=evaluated_at
+    )
+    if outcome == CARRY:
+        return "carried"
+    name, payload, counted = SETTLE_TRANSITIONS[outcome]
+    try:
+        case_transition(
+            actor=SYSTEM,
+            case_id=case_id,
+            name=name,
+            payload={**payload, "evaluation": period},
+            version=version,
+        )
+    except Conflict:
+        # Someone acted on the case between our read and its lock: decide again on what
+        # it is now (once); a case no longer evaluating is theirs.
+        fresh = _evaluating(pk=case_id)
+        if not retry or not fresh:
+            return "skipped"
+        return _settle_one(fresh[0], period=period, evaluated_at=evaluated_at, retry=False)
+    return counted

@@ -1,0 +1,22 @@
+// "Use my location" on the report form: the browser's position (WGS84, as Open311 wants it)
+// goes into the hidden lat/long fields. Without geolocation the button stays hidden.
+(function () {
+  var form = document.querySelector("[data-report-form]");
+  if (!form || !navigator.geolocation) return;
+  var button = form.querySelector("[data-locate]");
+  var done = form.querySelector("[data-located]");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        form.querySelector("[name=lat]").value = position.coords.latitude.toFixed(6);
+        form.querySelector("[name=long]").value = position.coords.longitude.toFixed(6);
+        done.hidden = false;
+        button.hidden = true;
+      },
+      function () { button.disabled = false; },
+      { enableHighAccuracy: true, timeout: 10000 }
+    );
+  });
+})();

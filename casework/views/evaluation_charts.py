@@ -1,0 +1,95 @@
+"""The report page's charts, drawn as SVG on the server by pygal (LGPL-3.0).
+
+No JavaScript and nothing from a CDN: pygal's optional tooltip script is switched off
+(`js=[]`) and its inline config script removed; the SVG is inlined in the page. Labels (unit names) are escaped by pygal's
+XML writer.
+"""
+
+import re
+
+import pygal
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    foreground="#1f2933",
+    foreground_strong="#1f2933",
+    foreground_subtle="#d9dee5",
+    colors=("#1d4e89", "#1e7b34", "#c2410c", "#7c3aed", "#b42318"),
+    font_family='"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=13,
+    title_font_size=15,
+    value_font_size=12,
+)
+COMMON = {
+    "style": STYLE,
+    "js": [],
+    "disable_xml_declaration": True,
+    "legend_at_bottom": True,
+    "width": 720,
+    "height": 360,
+}
+
+
+# pygal writes its configuration (labels included) into a <script> for its optional
+# tooltips; without that script it serves no purpose, so it is dropped.
+PYGAL_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+
+
+def _svg(chart) -> str:
+    svg = PYGAL_SCRIPT.sub("", chart.render(is_unicode=True))
+    return mark_safe(svg)  # noqa: S308 — pygal's XML writer escapes every label
+
+
+def rates_over_months(history: list[dict]) -> str:
+    chart = pygal.Line(
+        title=_("Rates over the months"), range=(0, 1), show_dots=True, dots_size=4,
+        value_formatter=lambda v: f"{v:.1%}", **COMMON,
+    )
+    chart.x_labels = [row["period"] for row in history]
+    for key, label in (
+        ("response_rate", _("Response rate")),
+        ("resolution_rate", _("Resolution rate")),
+        ("satisfaction_rate", _("Satisfaction rate")),
+    ):
+        chart.add(label, [float(row[key]) for row in history])
+    return _svg(chart)
+
+
+def units_ranked(units: list[dict], limit: int = 15) -> str:
+    rows = sorted(units, key=lambda row: row.get("rank", 0))[:limit]
+    chart = pygal.HorizontalBar(
+        title=_("Units ranked by composite score"), range=(0, 1),
+        value_formatter=lambda v: f"{v:.4f}", show_legend=False, print_values=True,
+        **{**COMMON, "height": max(200, 40 + 32 * len(rows))},
+    )
+    # HorizontalBar draws the first label at the bottom: reverse so rank 1 is on top.
+    rows = list(reversed(rows))
+    chart.x_labels = [f"{row.get('rank', '')}. {row['name']}" for row in rows]
+    chart.add(_("Composite"), [float(row["composite"]) for row in rows])
+    return _svg(chart)
+
+
+def breaches_by_kind(totals: dict | None) -> str:
+    chart = pygal.Bar(
+        title=_("Breaches by kind"), show_legend=False, print_values=True,
+        value_formatter=lambda v: f"{v:.0f}", **{**COMMON, "height": 300},
+    )
+    kinds = (
+        ("breaches_respond", _("respond")),
+        ("breaches_resolve", _("resolve")),
+        ("breaches_consult", _("consult")),
+        ("breaches_vote", _("vote")),
+    )
+    values = [(totals or {}).get(key, 0) for key, _label in kinds]
+    chart.x_labels = [label for _key, label in kinds]
+    top = max(values + [1])
+    step = max(1, -(-top // 5))  # whole cases on the axis, about five lines
+    chart.y_labels = list(range(0, top + step, step))
+    chart.add(_("Cases"), values)
+    return _svg(chart)
