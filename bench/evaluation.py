@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PG_SERVER, database_create, django_setup  # noqa: E402
+from bench.common import PG_SERVER, database_create, django_setup
 
 DB_NAME = "casework_bench_evaluation"
 BATCH = 20_000

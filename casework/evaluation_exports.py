@@ -92,8 +92,8 @@ def report_xlsx(report: dict) -> bytes:
     rows_by_level: dict[str, list] = {}
     for level, row in export_rows(report):
         rows_by_level.setdefault(level, []).append(row)
-    for level in LIST_LABELS:
-        sheet = book.create_sheet(LIST_LABELS[level])
+    for level, label in LIST_LABELS.items():
+        sheet = book.create_sheet(label)
         columns = [c for c in COLUMNS if c != "level"]
         sheet.append([HEADERS[column] for column in columns])
         for cell in sheet[1]:

@@ -10,11 +10,20 @@ from rest_framework import serializers
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
 from workflows.consultation_states import ABSTAIN, MEETING_MODES, PARTIES, Mode
 
+from .errors import Invalid
 from .models import Case, Category, ConsultationOption, Grid, Unit
 
 TEXT_MAX = 4000
 REASON_MAX = 2000
 PHONE_PATTERN = r"^\+?[0-9][0-9 \-]{4,19}$"
+
+
+def validated(serializer_class, data, **context) -> dict:
+    """The clean data, or `Invalid` naming each problem by its field."""
+    serializer = serializer_class(data=data, context=context)
+    if not serializer.is_valid():
+        raise Invalid(fields=serializer.errors)
+    return serializer.validated_data
 
 
 class CollectInput(serializers.Serializer):

@@ -16,7 +16,10 @@ from .resident_selectors import categories_reportable
 
 # The two coordinate systems a client may name (workflows.geo).
 WGS84, GCJ02 = "wgs84", "gcj02"
-ATTRIBUTE_TEXT_MAX = {ServiceAttribute.Datatype.STRING: 255, ServiceAttribute.Datatype.TEXT: TEXT_MAX}
+ATTRIBUTE_TEXT_MAX = {
+    ServiceAttribute.Datatype.STRING: 255,
+    ServiceAttribute.Datatype.TEXT: TEXT_MAX,
+}
 
 
 class CategoryCodeField(serializers.SlugRelatedField):
@@ -45,7 +48,9 @@ class GridCodeField(serializers.SlugRelatedField):
     }
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Grid.objects.select_related("community"), **kwargs)
+        super().__init__(
+            slug_field="code", queryset=Grid.objects.select_related("community"), **kwargs
+        )
 
     def to_internal_value(self, data):
         try:
@@ -63,14 +68,18 @@ class ResidentReportInput(serializers.Serializer):
     )
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     grid = GridCodeField(required=False, allow_null=True, default=None)
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lat = serializers.FloatField(
+        min_value=-90, max_value=90, required=False, allow_null=True, default=None
+    )
     long = serializers.FloatField(
         min_value=-180, max_value=180, required=False, allow_null=True, default=None
     )
     coordinate_system = serializers.ChoiceField(
         choices=[(WGS84, "WGS84"), (GCJ02, "GCJ-02")], required=False, default=WGS84
     )
-    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     reporter_phone = serializers.RegexField(
         PHONE_PATTERN,
         required=False,
@@ -132,7 +141,12 @@ def answers_clean(category: Category, raw: dict[str, list[str]]) -> tuple[list[d
         else:
             answer = values[0]
         answers.append(
-            {"code": attribute.code, "question": attribute.description, "answer": answer, "keys": values}
+            {
+                "code": attribute.code,
+                "question": attribute.description,
+                "answer": answer,
+                "keys": values,
+            }
         )
     return answers, errors
 
@@ -165,4 +179,6 @@ class ResidentRateInput(serializers.Serializer):
     """The resident's rating, as the follow link's rating page posts it."""
 
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    comment = serializers.CharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=REASON_MAX, required=False, allow_blank=True, default=""
+    )

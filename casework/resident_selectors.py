@@ -92,7 +92,9 @@ def grids_for_residents() -> QuerySet[Grid]:
 
 
 def grid_default() -> Grid:
-    grid = Grid.objects.select_related("community").filter(code=settings.OPEN311_DEFAULT_GRID).first()
+    grid = (
+        Grid.objects.select_related("community").filter(code=settings.OPEN311_DEFAULT_GRID).first()
+    )
     if grid is None:
         raise ImproperlyConfigured(
             f"OPEN311_DEFAULT_GRID is {settings.OPEN311_DEFAULT_GRID!r}, which is no grid's code."
@@ -113,7 +115,9 @@ def grid_locate(*, grid: Grid | None, lat: float | None, long: float | None) -> 
             centre_lat__isnull=False, centre_long__isnull=False, radius_m__isnull=False
         )
         for candidate in circles:
-            distance = distance_m(lat, long, float(candidate.centre_lat), float(candidate.centre_long))
+            distance = distance_m(
+                lat, long, float(candidate.centre_lat), float(candidate.centre_long)
+            )
             if distance <= candidate.radius_m and (best is None or distance < best[0]):
                 best = (distance, candidate)
         if best is not None:
@@ -173,7 +177,9 @@ def expected_at(case: Case):
     timers = getattr(case, "open_resolve_timers", None)
     if timers is None:
         timers = list(
-            case.timers.filter(kind=TimerKind.RESOLVE, state__in=SlaTimer.OPEN_STATES).order_by("due_at")
+            case.timers.filter(kind=TimerKind.RESOLVE, state__in=SlaTimer.OPEN_STATES).order_by(
+                "due_at"
+            )
         )
     return timers[0].due_at if timers else None
 
@@ -187,13 +193,21 @@ def intake_by_token(token: str) -> PublicIntake:
     if not token:
         raise NotFound()
     intake = (
-        PublicIntake.objects.select_related("case", "case__category", "case__unit", "case__community")
+        PublicIntake.objects.select_related(
+            "case", "case__category", "case__unit", "case__community"
+        )
         .filter(follow_token_hash=secret_hash(token))
         .first()
     )
     if intake is None:
         raise NotFound()
     return intake
+
+
+def resident_may_rate(case: Case) -> bool:
+    """The follow link offers the rating once the case is resolved and nobody rated it yet
+    (casework.services.resident.resident_rate holds the same rule)."""
+    return case.state == State.EVALUATING and not case.satisfaction
 
 
 def public_events(*, case: Case) -> QuerySet[CaseEvent]:

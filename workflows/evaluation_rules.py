@@ -114,7 +114,7 @@ def settlement(*, satisfaction: str, resolved_at: datetime | None, evaluated_at:
 
 def rate(numerator, denominator) -> Decimal:
     if not denominator:
-        return Decimal("0").quantize(RATE_PLACES)
+        return Decimal(0).quantize(RATE_PLACES)
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 

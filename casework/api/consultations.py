@@ -15,7 +15,10 @@ from ..errors import NotFound
 from ..inputs import BallotInput, MinutesInput, OptionsInput
 from ..models import Consultation, ConsultationOption
 from ..services.ballots import ballot_cast
-from ..services.consultations import consultation_minutes_record, consultation_options_write
+from ..services.consultations import (
+    consultation_minutes_record,
+    consultation_options_write,
+)
 from .views import ERRORS
 
 

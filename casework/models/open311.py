@@ -80,8 +80,10 @@ class ServiceAttribute(models.Model):
 
     def clean(self):
         if self.datatype in self.LIST_TYPES:
-            ok = isinstance(self.values, list) and self.values and all(
-                isinstance(v, dict) and {"key", "name"} <= set(v) for v in self.values
+            ok = (
+                isinstance(self.values, list)
+                and self.values
+                and all(isinstance(v, dict) and {"key", "name"} <= set(v) for v in self.values)
             )
             if not ok:
                 raise ValidationError(

@@ -2,6 +2,9 @@
 `manage.py create_api_key`), the services' extra questions, and the intakes (read-only)."""
 
 from django.contrib import admin, messages
+from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -50,7 +53,17 @@ class PublicIntakeAdmin(admin.ModelAdmin):
     list_select_related = ["case", "api_key"]
     search_fields = ["case__reference"]
     list_filter = ["api_key"]
-    exclude = ["follow_token_hash"]
+    exclude = ["follow_token_hash", "photo"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["photo_link"]
+
+    @admin.display(description=_("photo"))
+    def photo_link(self, intake):
+        # Photos are not under a public MEDIA_URL: link the scope-checked staff view.
+        if not intake.photo:
+            return "—"
+        url = reverse("case-photo", args=[intake.case.reference])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Open the photo"))
 
     def get_queryset(self, request):
         # Staff see the intakes of the cases their memberships cover, as on the pages.

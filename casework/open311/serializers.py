@@ -70,7 +70,9 @@ def service_definition_out(category: Category) -> dict:
             "description": attribute.description,
         }
         if attribute.values:
-            item["values"] = [{"key": str(v["key"]), "name": str(v["name"])} for v in attribute.values]
+            item["values"] = [
+                {"key": str(v["key"]), "name": str(v["name"])} for v in attribute.values
+            ]
         attributes.append(item)
     return {"service_code": category.code, "attributes": attributes}
 
@@ -78,7 +80,9 @@ def service_definition_out(category: Category) -> dict:
 def _status_notes(case: Case) -> str:
     if case.state == State.REJECTED:
         if case.duplicate_of_id:
-            return _("Not accepted: it repeats %(reference)s.") % {"reference": case.duplicate_of.reference}
+            return _("Not accepted: it repeats %(reference)s.") % {
+                "reference": case.duplicate_of.reference
+            }
         return _("Not accepted.")
     if case.state in (State.EVALUATING, State.CLOSED) and case.outcome:
         note = _("Resolved: %(outcome)s.") % {"outcome": case.get_outcome_display()}

@@ -12,7 +12,7 @@ from workflows.consultation_flow import BALLOT_TASKS
 from workflows.consultation_states import ABSTAIN, PARTIES, ConsultationState
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..inputs import BallotInput
+from ..inputs import BallotInput, validated
 from ..models import Ballot, Case, Consultation
 from .case_events import case_event_append
 from .consultations import flow_task_run
@@ -63,10 +63,7 @@ def ballot_cast(*, actor: Actor, consultation_id: int, data) -> BallotResult:
         consultation.case.community_id,
         data.get("party", "") if hasattr(data, "get") else "",
     )
-    serializer = BallotInput(data=data, context={"consultation": consultation})
-    if not serializer.is_valid():
-        raise Invalid(fields=serializer.errors)
-    option = serializer.validated_data["option"]  # None: abstain
+    option = validated(BallotInput, data, consultation=consultation)["option"]  # None: abstain
     now = timezone.now()
     with transaction.atomic():
         # Lock the case first, like every case write: two representatives of one party

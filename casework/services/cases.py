@@ -128,6 +128,46 @@ def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Cas
     return case
 
 
+def transition_checked(
+    case: Case, *, actor: Actor, name: str, payload: dict, version: int, now
+) -> tuple[str, dict, list[str]]:
+    """Every check of a transition on a locked case, then the change in memory: returns the
+    state it left, the clean input and the fields that changed (nothing is saved yet).
+    Shared by `case_transition` and `case_transition_many`, so both doors apply one rule."""
+    if case.version != version:
+        raise Conflict(
+            _("The case was changed by someone else (version %(current)s, you sent %(sent)s).")
+            % {"current": case.version, "sent": version},
+            code="stale_version",
+        )
+    method = getattr(case, TRANSITION_METHODS[name])
+    if not can_proceed(method, check_conditions=False):
+        raise Conflict(
+            _("You cannot %(name)s a case that is %(state)s.")
+            % {"name": TRANSITION_VERBS[name], "state": case.get_state_display()},
+            code="invalid_state",
+        )
+    if not _may_run(method, actor):
+        raise Forbidden(_("You may not %(name)s this case.") % {"name": TRANSITION_VERBS[name]})
+    # The system may skip the conditions of a few transitions (the evaluation day closes
+    # cases left unrated); everyone else must meet them.
+    skips = actor.is_system and name in SYSTEM_SKIPS_CONDITIONS
+    if not skips and not can_proceed(method):
+        raise Conflict(CONDITION_FAILED[name], code="condition_failed")
+    clean = _validate(TRANSITION_INPUTS[name], payload, case=case, actor=actor)
+    from_state = case.state
+    before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
+    transition_apply(case, TRANSITION_METHODS[name], skip_conditions=skips, **clean)
+    case.version += 1
+    case.updated_at = now
+    changed = [
+        f.attname
+        for f in case._meta.concrete_fields
+        if getattr(case, f.attname) != before[f.attname]
+    ]
+    return from_state, clean, changed
+
+
 def case_transition(
     *, actor: Actor, case_id: int, name: str, payload: dict, version: int | None
 ) -> Case:
@@ -140,39 +180,9 @@ def case_transition(
         # Lock first: two people may act on one case at once; the second waits, then sees
         # the bumped version and gets a clean 409.
         case = Case.objects.select_for_update().get(pk=case_id)
-        if case.version != version:
-            raise Conflict(
-                _("The case was changed by someone else (version %(current)s, you sent %(sent)s).")
-                % {"current": case.version, "sent": version},
-                code="stale_version",
-            )
-        method = getattr(case, TRANSITION_METHODS[name])
-        if not can_proceed(method, check_conditions=False):
-            raise Conflict(
-                _("You cannot %(name)s a case that is %(state)s.")
-                % {"name": TRANSITION_VERBS[name], "state": case.get_state_display()},
-                code="invalid_state",
-            )
-        if not _may_run(method, actor):
-            raise Forbidden(
-                _("You may not %(name)s this case.") % {"name": TRANSITION_VERBS[name]}
-            )
-        # The system may skip the conditions of a few transitions (the evaluation day closes
-        # cases left unrated); everyone else must meet them.
-        skips = actor.is_system and name in SYSTEM_SKIPS_CONDITIONS
-        if not skips and not can_proceed(method):
-            raise Conflict(CONDITION_FAILED[name], code="condition_failed")
-        clean = _validate(TRANSITION_INPUTS[name], payload, case=case, actor=actor)
-        from_state = case.state
-        before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
-        transition_apply(case, TRANSITION_METHODS[name], skip_conditions=skips, **clean)
-        case.version += 1
-        case.updated_at = now
-        changed = [
-            f.attname
-            for f in case._meta.concrete_fields
-            if getattr(case, f.attname) != before[f.attname]
-        ]
+        from_state, clean, changed = transition_checked(
+            case, actor=actor, name=name, payload=payload, version=version, now=now
+        )
         try:
             case.save(update_fields=changed)
         except ConcurrentTransition as exc:  # the row lock should make this unreachable

@@ -96,7 +96,7 @@ def case_decide_by_vote(*, process_id: int) -> None:
 
 
 def supervisor_hand_over(*, process_id: int) -> None:
-    case, consultation = _consultation(process_id)
+    case, _consultation_row = _consultation(process_id)
     notify(
         user_ids=street_supervisors(case),
         case=case,

@@ -15,22 +15,15 @@ from viewflow.workflow.status import STATUS
 
 from workflows.actors import Actor
 from workflows.case_lifecycle import may_convene
+from workflows.case_states import State
 from workflows.consultation_flow import ConsultationFlow
 from workflows.consultation_states import MEETING_MODES, ConsultationState
-from workflows.case_states import State
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..inputs import MinutesInput, OptionsInput
+from ..errors import Conflict, Forbidden, NotFound
+from ..inputs import MinutesInput, OptionsInput, validated
 from ..models import Case, Consultation, ConsultationOption, Notification
 from .case_events import case_event_append
 from .notifications import community_dispatchers, notify, street_supervisors
-
-
-def _validate(serializer_class, data, **context) -> dict:
-    serializer = serializer_class(data=data, context=context)
-    if not serializer.is_valid():
-        raise Invalid(fields=serializer.errors)
-    return serializer.validated_data
 
 
 def _options_json(options: list[dict]) -> list[dict]:
@@ -124,7 +117,7 @@ def consultation_options_write(*, actor: Actor, consultation_id: int, data) -> C
         if consultation.state != ConsultationState.DRAFTING:
             raise Conflict(_("The options of this consultation are already written."),
                            code="options_written")
-        clean = _validate(OptionsInput, data, case=case, mode=consultation.mode)
+        clean = validated(OptionsInput, data, case=case, mode=consultation.mode)
         now = timezone.now()
         consultation.place = clean["place"]
         consultation.starts_at = clean["starts_at"]
@@ -160,7 +153,7 @@ def consultation_minutes_record(*, actor: Actor, consultation_id: int, data) -> 
                            code="no_meeting")
         if consultation.starts_at is None or consultation.starts_at > now:
             raise Conflict(_("The minutes are recorded after the meeting."), code="meeting_ahead")
-        clean = _validate(MinutesInput, data)
+        clean = validated(MinutesInput, data)
         consultation.minutes = clean["minutes"]
         consultation.attendance = clean["attendance"]
         consultation.minutes_at = now

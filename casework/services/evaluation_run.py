@@ -2,8 +2,9 @@
 
 `evaluation_run(period=…)` is the one door (beat task, catch-up, `run_evaluation`):
 - in ONE transaction, under a lock that makes concurrent runs wait: settle every case in
-  `evaluating` through `case_transition` as the SYSTEM actor (each gets its transition and
-  event like any other), then compute the figures from the log and store the report. A
+  `evaluating` as the SYSTEM actor through `case_transition_many` (the checks of
+  `case_transition`, batched I/O; each case gets its transition and event like any other),
+  then compute the figures from the log and store the report. A
   crash anywhere leaves nothing behind, and the next attempt starts over;
 - idempotent: a stored period is returned as it is, nothing is settled again;
 - in order: a period later than the next one due first runs the missing ones, oldest
@@ -38,9 +39,10 @@ from workflows.evaluation_rules import (
     settlement,
 )
 
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, DomainError, Invalid
 from ..models import Case, CaseEvent, EvaluationReport
 from .cases import case_transition
+from .cases_many import BATCH, case_transition_many
 from .evaluation_figures import figures_compute
 
 logger = logging.getLogger(__name__)
@@ -174,17 +176,39 @@ def _evaluating(**filters) -> list[tuple]:
 
 
 def _settle(*, period: str, evaluated_at: datetime, progress: Progress | None) -> Counter:
-    """Settle every case in `evaluating` by the rules of DESIGN.md §6, through the one door
-    for state changes. Candidates come from one query; each settled case is one transition
-    (a savepoint inside the run's transaction)."""
+    """Settle every case in `evaluating` by the rules of DESIGN.md §6, through the door for
+    state changes: `case_transition_many` runs each close and reopen with all the checks of
+    `case_transition`, one event each, batched I/O. Candidates come from one query."""
     candidates = _evaluating()
     settled: Counter = Counter(closed=0, closed_unrated=0, reopened=0, carried=0)
-    for done, candidate in enumerate(candidates, start=1):
-        settled[_settle_one(candidate, period=period, evaluated_at=evaluated_at)] += 1
-        if progress is not None:
-            progress(done, len(candidates))
-    if progress is not None and not candidates:
-        progress(0, 0)
+    work: dict[str, list] = {"close": [], "reopen": []}
+    for candidate in candidates:
+        case_id, version, satisfaction, resolved_at = candidate
+        outcome = settlement(
+            satisfaction=satisfaction, resolved_at=resolved_at, evaluated_at=evaluated_at
+        )
+        if outcome == CARRY:
+            settled["carried"] += 1
+            continue
+        name, payload, counted = SETTLE_TRANSITIONS[outcome]
+        work[name].append((candidate, (case_id, version, {**payload, "evaluation": period}), counted))
+    done = settled["carried"]
+    for name, jobs in work.items():
+        for offset in range(0, len(jobs), BATCH):
+            chunk = jobs[offset:offset + BATCH]
+            refused = case_transition_many(
+                actor=SYSTEM, name=name, items=[item for _candidate, item, _counted in chunk]
+            )
+            for candidate, (case_id, _version, _payload), counted in chunk:
+                if refused[case_id] is None:
+                    settled[counted] += 1
+                else:  # someone acted on it since our read: decide again, once
+                    settled[_settle_one(candidate, period=period, evaluated_at=evaluated_at)] += 1
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(candidates))
+    if progress is not None:
+        progress(len(candidates), len(candidates))
     return settled
 
 
@@ -196,6 +220,7 @@ SETTLE_TRANSITIONS = {
 
 
 def _settle_one(candidate: tuple, *, period: str, evaluated_at: datetime, retry: bool = True):
+    """One case through `case_transition`, re-read and decided again after a conflict."""
     case_id, version, satisfaction, resolved_at = candidate
     outcome = settlement(
         satisfaction=satisfaction, resolved_at=resolved_at, evaluated_at=evaluated_at
@@ -211,7 +236,7 @@ def _settle_one(candidate: tuple, *, period: str, evaluated_at: datetime, retry:
             payload={**payload, "evaluation": period},
             version=version,
         )
-    except Conflict:
+    except DomainError:
         # Someone acted on the case between our read and its lock: decide again on what
         # it is now (once); a case no longer evaluating is theirs.
         fresh = _evaluating(pk=case_id)

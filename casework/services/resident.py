@@ -40,15 +40,25 @@ def photo_checked(upload) -> ContentFile:
     limit = settings.PUBLIC_PHOTO_MAX_BYTES
     if upload.size > limit:
         raise Invalid(
-            fields={"photo": [_("The photo is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]}
+            fields={
+                "photo": [_("The photo is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}]
+            }
         )
-    not_a_photo = Invalid(fields={"photo": [_("This file is not a photo (JPEG, PNG, WebP or GIF).")]})
+    not_a_photo = Invalid(
+        fields={"photo": [_("This file is not a photo (JPEG, PNG, WebP or GIF).")]}
+    )
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             detected = image.format
             image.verify()  # reads the whole file: a truncated or forged one fails here
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
         raise not_a_photo from exc
     if detected not in PHOTO_FORMATS:
         raise not_a_photo

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from workflows.ballot_tally import ALL_ABSTAINED, MAJORITY, NO_MAJORITY, NO_QUORUM, TIE_BROKEN
+from workflows.ballot_tally import (
+    ALL_ABSTAINED,
+    MAJORITY,
+    NO_MAJORITY,
+    NO_QUORUM,
+    TIE_BROKEN,
+)
 from workflows.case_lifecycle import may_convene
 from workflows.case_states import State
 from workflows.consultation_access import seats_in
@@ -26,7 +32,10 @@ from ..errors import Conflict, Invalid
 from ..forms import BallotForm, DecideForm, MinutesForm, OptionsForm
 from ..models import Party
 from ..services.ballots import ballot_cast
-from ..services.consultations import consultation_minutes_record, consultation_options_write
+from ..services.consultations import (
+    consultation_minutes_record,
+    consultation_options_write,
+)
 from .access import staff_page
 
 TALLY_REASONS = {

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.case_states import Channel, Satisfaction, State
@@ -101,7 +102,9 @@ class ReportForm(DisplayForm):
     photo = forms.FileField(
         label=gettext_lazy("Photo (optional)"),
         required=False,
-        widget=forms.FileInput(attrs={"accept": ",".join(f"image/{f.lower()}" for f in PHOTO_FORMATS)}),
+        widget=forms.FileInput(
+            attrs={"accept": ",".join(f"image/{f.lower()}" for f in PHOTO_FORMATS)}
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -158,7 +161,9 @@ def report(request):
         name: post.get(name, "")
         for name in ("category", "description", "address", "reporter_name", "reporter_phone")
     }
-    data.update(grid=post.get("grid") or None, lat=post.get("lat") or None, long=post.get("long") or None)
+    data.update(
+        grid=post.get("grid") or None, lat=post.get("lat") or None, long=post.get("long") or None
+    )
     try:
         case, token = resident_case_file(
             channel=Channel.ONLINE,
@@ -173,7 +178,8 @@ def report(request):
             request, ReportForm(post, service_errors=fields), error=exc.detail, status=400
         )
     messages.success(
-        request, _("Thank you. Your concern is filed as %(reference)s.") % {"reference": case.reference}
+        request,
+        _("Thank you. Your concern is filed as %(reference)s.") % {"reference": case.reference},
     )
     return redirect(f"{reverse('public-follow', args=[token])}?new=1")
 
@@ -198,6 +204,8 @@ def _not_found(request):
     return render(request, "public/not_found.html", status=404)
 
 
+# The follow pages are one resident's: no shared cache keeps them.
+@never_cache
 @require_GET
 def follow(request, token):
     intake = _intake_or_none(token)
@@ -219,7 +227,7 @@ def follow(request, token):
         "steps": steps,
         "expected_at": resident_selectors.expected_at(case),
         "resolution": phones_masked(case.resolution),
-        "may_rate": case.state == State.EVALUATING and not case.satisfaction,
+        "may_rate": resident_selectors.resident_may_rate(case),
         "follow_url": request.build_absolute_uri(reverse("public-follow", args=[token])),
         "token": token,
         "is_new": request.GET.get("new") == "1",
@@ -227,6 +235,7 @@ def follow(request, token):
     return render(request, "public/follow.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def rate(request, token):
     intake = _intake_or_none(token)
@@ -254,7 +263,7 @@ def _rate_page(request, case, token, form, *, error=None, status=200):
         "case": case,
         "form": form,
         "token": token,
-        "may_rate": case.state == State.EVALUATING and not case.satisfaction,
+        "may_rate": resident_selectors.resident_may_rate(case),
         "resolution": phones_masked(case.resolution),
         "error": error,
     }

@@ -84,7 +84,7 @@ class Month:
     def build(self) -> None:
         gw, disp, um, admin = self.gridworker, self.dispatcher, self.unitmember, self.admin
         fixed = {"result": "已处理", "outcome": "fixed"}
-        rate = lambda s: {"satisfaction": s, "comment": ""}  # noqa: E731
+        rate = lambda s: {"satisfaction": s, "comment": ""}
 
         # The period before: I settled on the spot, G filed.
         self.file("I", at(10, 10, 10))

@@ -45,7 +45,7 @@ def voting(demo):
 
 
 def test_escalate_starts_the_flow_which_waits_for_one_ballot_per_party(voting):
-    case, consultation, options = voting
+    _case, consultation, _options = voting
 
     assert consultation.process.flow_class is ConsultationFlow
     waiting = {name for name, status in tasks(consultation).items() if status == "NEW"}
@@ -55,7 +55,7 @@ def test_escalate_starts_the_flow_which_waits_for_one_ballot_per_party(voting):
 
 
 def test_voting_opens_the_vote_clock_which_is_when_the_vote_closes(demo, voting):
-    case, consultation, options = voting
+    case, consultation, _options = voting
     vote = SlaTimer.objects.get(case=case, kind="vote")
 
     assert (vote.state, vote.started_at) == ("running", MONDAY_9)
@@ -143,7 +143,7 @@ def test_a_deadline_without_quorum_hands_the_decision_to_the_supervisor(demo, ap
 
 
 def test_the_supervisor_cannot_decide_while_the_vote_is_open(demo, api, voting):
-    case, consultation, (a, b) = voting
+    case, _consultation, (a, _b) = voting
 
     response = api("supervisor").post(
         f"/api/v1/cases/{case.reference}/transitions/decide/", {"version": case.version, "option": a}
@@ -154,7 +154,7 @@ def test_the_supervisor_cannot_decide_while_the_vote_is_open(demo, api, voting):
 
 
 def test_decide_stops_the_consult_clock_and_starts_resolve_for_the_plans_unit(demo, api, voting):
-    case, consultation, (a, b) = voting
+    case, consultation, (_a, b) = voting
     with time_machine.travel(MONDAY_9 + timedelta(hours=2), tick=False):
         cast(api, consultation, {party: b for party in PARTIES})
 
@@ -166,7 +166,7 @@ def test_decide_stops_the_consult_clock_and_starts_resolve_for_the_plans_unit(de
 
 
 def test_the_vote_clock_warns_only_the_parties_that_have_not_voted(demo, api, voting):
-    case, consultation, (a, b) = voting
+    case, consultation, (a, _b) = voting
     cast(api, consultation, {PARTIES[0]: a, PARTIES[1]: a})
     vote = SlaTimer.objects.get(case=case, kind="vote")
 
@@ -227,7 +227,7 @@ def test_only_the_convenors_write_options(demo, api):
 
 
 def test_a_case_can_go_to_a_second_consultation_after_the_first_decided(demo, api, voting):
-    case, first, (a, b) = voting
+    case, first, (a, _b) = voting
     cast(api, first, {party: a for party in PARTIES})
     case.refresh_from_db()
 
@@ -272,7 +272,7 @@ def test_minutes_and_attendance_after_the_meeting(demo, api):
 
 
 def test_an_online_consultation_has_no_minutes(demo, api, voting):
-    case, consultation, options = voting
+    _case, consultation, _options = voting
 
     response = api("dispatcher").post(
         consultation_url(consultation.pk, "minutes/"), {"minutes": "无", "present": []}

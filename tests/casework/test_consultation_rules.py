@@ -66,7 +66,7 @@ def test_quorum_met_four_of_six_decides(demo, api, voting):
 
 
 def test_quorum_not_met_three_of_six_goes_to_the_supervisor(demo, api, voting):
-    case, consultation, a, b = voting
+    case, consultation, a, _b = voting
     cast(api, consultation, {PC: a, RC: a, DEPT: a})
 
     consultation, case = closed(consultation, case)
@@ -137,7 +137,7 @@ def test_tie_not_involving_the_party_committee_goes_to_the_supervisor(demo, api)
 
 
 def test_all_abstain_goes_to_the_supervisor(demo, api, voting):
-    case, consultation, a, b = voting
+    _case, consultation, _a, _b = voting
     cast(api, consultation, {party: "abstain" for party in PARTIES})
 
     consultation.refresh_from_db()  # the sixth ballot closed it
@@ -186,7 +186,7 @@ def test_every_cast_and_change_is_an_event_by_its_representative(demo, api, voti
 
 
 def test_casting_the_same_choice_again_changes_nothing(demo, api, voting):
-    case, consultation, a, b = voting
+    case, consultation, a, _b = voting
     ballot(api, PC, consultation, a)
     events = case.events.count()
 
@@ -230,7 +230,7 @@ def test_a_ballot_after_close_is_409_and_changes_nothing(demo, api, voting):
 
 
 def test_a_ballot_after_the_deadline_is_409_even_before_the_sweep_closes_it(demo, api, voting):
-    case, consultation, a, b = voting
+    _case, consultation, a, _b = voting
     with time_machine.travel(consultation.closes_at + timedelta(seconds=1), tick=False):
         response = ballot(api, PC, consultation, a)
 
@@ -257,7 +257,7 @@ def test_a_ballot_before_the_options_are_written_is_409(demo, api):
 
 
 def test_a_member_of_another_party_cannot_vote_for_it(demo, api, voting):
-    case, consultation, a, b = voting
+    _case, consultation, a, _b = voting
 
     response = ballot(api, PROP, consultation, a, party=PC)
 
@@ -267,7 +267,7 @@ def test_a_member_of_another_party_cannot_vote_for_it(demo, api, voting):
 
 
 def test_a_member_of_another_community_cannot_vote(demo, api, voting):
-    case, consultation, a, b = voting
+    _case, consultation, a, _b = voting
     Membership.objects.create(
         user=demo.user("outsider"),
         role=Role.PARTY_REPRESENTATIVE,
@@ -283,7 +283,7 @@ def test_a_member_of_another_community_cannot_vote(demo, api, voting):
 
 @pytest.mark.parametrize("username", ["gridworker", "dispatcher", "unitmember", "supervisor"])
 def test_people_who_represent_no_party_cannot_vote(demo, api, voting, username):
-    case, consultation, a, b = voting
+    _case, consultation, a, _b = voting
 
     response = ballot(api, username, consultation, a)
 
@@ -292,7 +292,7 @@ def test_people_who_represent_no_party_cannot_vote(demo, api, voting, username):
 
 
 def test_someone_seated_for_two_parties_must_say_which_votes(demo, api, voting):
-    case, consultation, a, b = voting
+    case, consultation, a, _b = voting
     Membership.objects.create(
         user=demo.user("party_committee"), role=Role.PARTY_REPRESENTATIVE, community=case.community, party=RC
     )
@@ -307,7 +307,7 @@ def test_someone_seated_for_two_parties_must_say_which_votes(demo, api, voting):
 
 @pytest.mark.parametrize("choice", ["", "none", "999999", -1, None])
 def test_a_ballot_for_no_option_of_this_consultation_is_400(demo, api, voting, choice):
-    case, consultation, a, b = voting
+    _case, consultation, _a, _b = voting
 
     response = ballot(api, PC, consultation, choice)
 
@@ -317,7 +317,7 @@ def test_a_ballot_for_no_option_of_this_consultation_is_400(demo, api, voting, c
 
 
 def test_a_ballot_for_another_consultations_option_is_400(demo, api, voting):
-    case, consultation, a, b = voting
+    _case, consultation, _a, _b = voting
     other = consultation_of(demo.case_in("consultation"))
 
     response = ballot(api, PC, consultation, other.options.first().pk)
@@ -363,7 +363,7 @@ def test_ballots_and_tally_are_open_to_members_and_supervisors_only_after_close(
 
 
 def test_the_case_log_hides_how_parties_voted_until_the_results_are_open(demo, api, voting):
-    case, consultation, a, b = voting
+    case, consultation, a, _b = voting
     cast(api, consultation, {PC: a})
     events_url = f"/api/v1/cases/{case.reference}/events/"
 
@@ -380,7 +380,7 @@ def test_the_case_log_hides_how_parties_voted_until_the_results_are_open(demo, a
 
 
 def test_representatives_cannot_read_a_consultation_outside_their_community(demo, api, voting):
-    case, consultation, a, b = voting
+    _case, consultation, _a, _b = voting
 
     assert api("outsider").get(consultation_url(consultation.pk)).status_code == 404
     assert api(PC).get(consultation_url(999999)).status_code == 404

@@ -37,7 +37,8 @@ def test_a_resident_reports_follows_and_rates(live_server, street, phone, settin
     page.fill("#id_description", DESCRIPTION)
     page.fill("#id_address", "北门到5号楼")
     page.set_input_files(
-        "#id_photo", files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": png_bytes((64, 48))}]
+        "#id_photo",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": png_bytes((64, 48))}],
     )
     assert fits_the_screen(page)
     page.click("main button[type=submit]")
@@ -90,7 +91,11 @@ def test_a_resident_reports_follows_and_rates(live_server, street, phone, settin
     expect(page.locator("[data-rating]")).to_contain_text("修得很快，谢谢！")
     expect(page.locator("[data-rate-link]")).to_have_count(0)
     case.refresh_from_db()
-    assert (case.state, case.satisfaction, case.rating_comment) == ("evaluating", "satisfied", "修得很快，谢谢！")
+    assert (case.state, case.satisfaction, case.rating_comment) == (
+        "evaluating",
+        "satisfied",
+        "修得很快，谢谢！",
+    )
     rate = case.events.get(transition="rate")
     assert rate.actor_id is None
 
@@ -105,8 +110,12 @@ def test_a_resident_reports_follows_and_rates(live_server, street, phone, settin
     expect(facts).to_contain_text("修得很快，谢谢！")
     expect(page.locator('.timeline [data-transition="rate"]')).to_have_count(1)
     photo = page.locator("[data-photo]")
-    expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 64
+    photo.scroll_into_view_if_needed()  # it loads lazily
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-photo]');"
+        " return img.complete && img.naturalWidth > 0; }"
+    )
+    assert photo.evaluate("img => img.naturalWidth") == 64
     # With a close now allowed, the dispatcher can finish the case.
     expect(page.locator('[data-transition-form="close"]')).to_have_count(1)
     assert fits_the_screen(page)

@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from casework.models import Ballot, Case, Consultation
+from casework.models import Ballot, Case, Consultation, SlaTimer
 from casework.services.ballots import ballot_cast
+from casework.services.sla_sweep import sla_sweep
 from tests.factories import Demo, actor_of, case_move, consultation_of, vote_close_now
 from workflows.consultation_states import PARTIES
 
@@ -69,7 +70,7 @@ def test_consultation_lists_are_for_their_roles(page_client, username, page):
 
 
 def test_representatives_inbox_lists_open_votes_and_whether_their_party_voted(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    _case, consultation, (_a, _b) = voting
     other = consultation_of(demo.case_in("consultation"))
     vote(demo, other, PC, other.options.first())
 
@@ -84,7 +85,7 @@ def test_representatives_inbox_lists_open_votes_and_whether_their_party_voted(de
 
 
 def test_closed_votes_move_to_the_closed_list(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    case, consultation, (_a, _b) = voting
     vote_close_now(case)
 
     response = page_client(RC).get("/consultations/")
@@ -94,7 +95,7 @@ def test_closed_votes_move_to_the_closed_list(demo, page_client, voting):
 
 
 def test_dispatchers_page_lists_hard_cases_and_consultations_under_way(demo, page_client, voting):
-    case, consultation, options = voting
+    _case, consultation, _options = voting
     hard = case_move(
         demo.case_in("collected"),
         (demo.user("dispatcher"), "classify", demo.classify_payload(difficulty="hard")),
@@ -136,7 +137,7 @@ def test_the_page_shows_the_case_options_who_voted_and_the_countdown(demo, page_
 
 
 def test_a_representative_votes_and_changes_the_ballot_on_the_page(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    _case, consultation, (a, _b) = voting
     client = page_client(PC)
 
     first = client.post(f"{page_of(consultation)}ballot/", {"party": PC, "option": str(a.pk)}, follow=True)
@@ -149,7 +150,7 @@ def test_a_representative_votes_and_changes_the_ballot_on_the_page(demo, page_cl
 
 
 def test_a_ballot_posted_after_the_close_is_refused_on_the_page(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    case, consultation, (a, _b) = voting
     client = page_client(PC)
     client.get(page_of(consultation))  # the form was on the page …
     vote_close_now(case)  # … when the vote closed
@@ -162,7 +163,7 @@ def test_a_ballot_posted_after_the_close_is_refused_on_the_page(demo, page_clien
 
 
 def test_the_results_show_the_tally_and_each_partys_ballot_to_members(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    _case, consultation, (a, b) = voting
     for party, option in zip(PARTIES, [a, a, a, b, "abstain", b], strict=True):
         vote(demo, consultation, party, option)
 
@@ -179,7 +180,7 @@ def test_the_results_show_the_tally_and_each_partys_ballot_to_members(demo, page
 
 
 def test_people_outside_the_six_parties_see_no_ballots(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    case, consultation, (a, _b) = voting
     vote(demo, consultation, PC, a)
     vote_close_now(case)
 
@@ -190,7 +191,7 @@ def test_people_outside_the_six_parties_see_no_ballots(demo, page_client, voting
 
 
 def test_a_consultation_outside_the_users_scope_is_404(demo, page_client, voting):
-    case, consultation, options = voting
+    _case, consultation, _options = voting
     assert page_client("outsider").get(page_of(consultation)).status_code == 404
     assert page_client(PC).get("/consultations/999999/").status_code == 404
 
@@ -199,13 +200,13 @@ def test_a_consultation_outside_the_users_scope_is_404(demo, page_client, voting
 
 
 def test_the_case_timeline_keeps_ballots_secret_until_the_results_are_open(demo, page_client, voting):
-    case, consultation, (a, b) = voting
+    case, consultation, (_a, b) = voting
     vote(demo, consultation, PC, b)
 
     def ballot_details(username):
         response = page_client(username).get(f"/cases/{case.reference}/")
         entries = [e for e in response.context["timeline"] if e.transition == "ballot"]
-        return [dict((str(label), str(value)) for label, value in e.details) for e in entries]
+        return [{str(label): str(value) for label, value in e.details} for e in entries]
 
     assert ballot_details(RC) == [{"Party": "Community Party committee"}]
     vote_close_now(case)
@@ -290,9 +291,6 @@ def test_the_supervisor_decides_an_undecided_consultation_on_its_page(demo, page
 
 
 def test_the_dispatcher_writes_the_options_of_a_consultation_the_sla_engine_opened(demo, page_client):
-    from casework.services.sla_sweep import sla_sweep
-    from casework.models import SlaTimer
-
     case = case_move(
         demo.case_in("collected"),
         (demo.user("dispatcher"), "classify", demo.classify_payload(difficulty="hard")),

@@ -44,7 +44,7 @@ def test_the_report_page_has_charts_tables_and_exports(month, page_client):
     assert html.count('class="pygal-chart"') == 3
     # Nothing is loaded from elsewhere: no CDN script, no pygal tooltip script.
     assert re.findall(r'(?:src|href)="(?:https?:)?//', html) == []
-    charts = re.findall(r"<figure.*?</figure>", html, re.S)
+    charts = re.findall(r"<figure.*?</figure>", html, re.DOTALL)
     assert len(charts) == 3 and not any("<script" in chart for chart in charts)
     assert "/static/casework/sortable.js" in html
     assert html.count("data-sortable") == 4  # communities, grids, units, categories

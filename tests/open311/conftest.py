@@ -45,7 +45,9 @@ def client():
 
 def post_request(client, fmt="json", **fields):
     """POST /requests.<fmt> form-encoded, as GeoReport v2 clients do."""
-    return client.post(f"{BASE}/requests.{fmt}", data=urlencode(fields, doseq=True), content_type=FORM)
+    return client.post(
+        f"{BASE}/requests.{fmt}", data=urlencode(fields, doseq=True), content_type=FORM
+    )
 
 
 def report_fields(api_key, **overrides) -> dict:

@@ -68,3 +68,25 @@ def test_the_admin_cannot_add_or_delete_keys(doors, admin_user):
     admin.force_login(admin_user)
 
     assert admin.get("/admin/casework/apikey/add/").status_code == 403
+
+
+def test_the_admin_shows_an_intake_with_a_link_to_its_photo_not_its_token(
+    doors, admin_user, client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casework.models import PublicIntake
+
+    from .conftest import png_bytes
+
+    form = {"category": "env-garbage", "description": "垃圾桶满了", "address": "3号楼"}
+    photo = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    assert client.post("/report/", {**form, "photo": photo}).status_code == 302
+    intake = PublicIntake.objects.select_related("case").get()
+    admin = Client()
+    admin.force_login(admin_user)
+
+    page = admin.get(f"/admin/casework/publicintake/{intake.pk}/change/").content.decode()
+
+    assert f'href="/cases/{intake.case.reference}/photo/"' in page
+    assert intake.follow_token_hash not in page

@@ -20,8 +20,12 @@ def filed(demo, settings, tmp_path, client):
     doors_prepare(settings, tmp_path)
     key = api_key_create(name="georeport test")[1]
     first = request_file(client, key, lat="39.9087", long="116.3975")["service_request_id"]
-    second = request_file(client, key, service_code="prop-elevator",
-                          **{"attribute[building]": "9号楼", "attribute[people_trapped]": "no"})
+    second = request_file(
+        client,
+        key,
+        service_code="prop-elevator",
+        **{"attribute[building]": "9号楼", "attribute[people_trapped]": "no"},
+    )
     case_move(Case.objects.get(reference=first), *demo.steps_to("handling"))
     return [first, second["service_request_id"]]
 

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def nothing_created():
-    return (Case.objects.count(), CaseEvent.objects.count(), PublicIntake.objects.count()) == (0, 0, 0)
+    return (Case.objects.count(), CaseEvent.objects.count(), PublicIntake.objects.count()) == (
+        0,
+        0,
+        0,
+    )
 
 
 def errors_of(response) -> list[dict]:
@@ -149,8 +153,10 @@ def test_other_methods_are_refused(doors, client):
 
 
 def test_a_required_attribute_must_be_answered(doors, client, api_key):
-    response = post_request(client, **report_fields(api_key, service_code="prop-elevator",
-                                                    **{"attribute[building]": "9号楼"}))
+    response = post_request(
+        client,
+        **report_fields(api_key, service_code="prop-elevator", **{"attribute[building]": "9号楼"}),
+    )
 
     assert response.status_code == 400
     assert "attribute[people_trapped]: " in descriptions(response)
@@ -166,7 +172,9 @@ def test_a_required_attribute_must_be_answered(doors, client, api_key):
     ],
 )
 def test_bad_answers_are_refused(doors, client, api_key, answers, named):
-    fields = report_fields(api_key, service_code="prop-elevator", **{"attribute[building]": "9号楼"})
+    fields = report_fields(
+        api_key, service_code="prop-elevator", **{"attribute[building]": "9号楼"}
+    )
     response = post_request(client, **{**fields, **answers})
 
     assert response.status_code == 400
@@ -179,7 +187,10 @@ def test_answers_are_recorded_with_their_questions_and_shown_to_staff(doors, cli
         client,
         api_key,
         service_code="noise-construction",
-        **{"attribute[time_of_day][]": ["day", "night"], "attribute[started_at]": "2026-05-01T22:30:00+08:00"},
+        **{
+            "attribute[time_of_day][]": ["day", "night"],
+            "attribute[started_at]": "2026-05-01T22:30:00+08:00",
+        },
     )
 
     intake = PublicIntake.objects.get(case__reference=filed["service_request_id"])
@@ -205,24 +216,46 @@ def Client_for(username):
 
 
 def test_a_request_becomes_an_ordinary_case(doors, client, api_key):
-    response = post_request(client, **report_fields(api_key, device_id="phone-7", account_id="u-42",
-                                                    media_url="https://img.example.cn/a.jpg"))
+    response = post_request(
+        client,
+        **report_fields(
+            api_key,
+            device_id="phone-7",
+            account_id="u-42",
+            media_url="https://img.example.cn/a.jpg",
+        ),
+    )
 
     assert response.status_code == 201
     created = response.json()
-    assert len(created) == 1 and set(created[0]) == {"service_request_id", "token", "service_notice", "account_id"}
+    assert len(created) == 1 and set(created[0]) == {
+        "service_request_id",
+        "token",
+        "service_notice",
+        "account_id",
+    }
     assert created[0]["account_id"] == "u-42"
-    case = Case.objects.select_related("grid", "category").get(reference=created[0]["service_request_id"])
+    case = Case.objects.select_related("grid", "category").get(
+        reference=created[0]["service_request_id"]
+    )
     assert (case.state, case.channel, case.version) == ("collected", "open311", 1)
     assert (case.grid.code, case.category.code) == ("C1-G1", "env-garbage")  # the default grid
     assert case.title.startswith("垃圾清运不及时 · 3号楼东侧垃圾桶")
     assert (case.reporter_name, case.reporter_phone) == ("李明", "13812345678")
     assert case.created_by_id is None
     event = case.events.get()
-    assert (event.transition, event.actor_id, event.payload["channel"]) == ("collect", None, "open311")
+    assert (event.transition, event.actor_id, event.payload["channel"]) == (
+        "collect",
+        None,
+        "open311",
+    )
     intake = case.public_intake
     assert intake.api_key.name == "街道随手拍小程序"
-    assert (intake.email, intake.device_id, intake.media_url) == ("li.ming@example.cn", "phone-7", "https://img.example.cn/a.jpg")
+    assert (intake.email, intake.device_id, intake.media_url) == (
+        "li.ming@example.cn",
+        "phone-7",
+        "https://img.example.cn/a.jpg",
+    )
     # Only the token's hash is kept; the token finds the request.
     token = created[0]["token"]
     assert token not in intake.follow_token_hash
@@ -242,7 +275,9 @@ def test_a_created_request_answers_in_xml_too(doors, client, api_key):
 
 
 def test_western_names_keep_their_order(doors, client, api_key):
-    filed = request_file(client, api_key, first_name="Jane", last_name="Doe", phone="+1 (555) 555-0100")
+    filed = request_file(
+        client, api_key, first_name="Jane", last_name="Doe", phone="+1 (555) 555-0100"
+    )
 
     case = Case.objects.get(reference=filed["service_request_id"])
     assert (case.reporter_name, case.reporter_phone) == ("Jane Doe", "+1 555 555-0100")
@@ -258,7 +293,9 @@ def test_a_service_without_a_description_is_described_by_its_name(doors, client,
 
 
 def grid_circle(code, lat, long, radius_m):
-    Grid.objects.filter(code=code).update(centre_lat=Decimal(str(lat)), centre_long=Decimal(str(long)), radius_m=radius_m)
+    Grid.objects.filter(code=code).update(
+        centre_lat=Decimal(str(lat)), centre_long=Decimal(str(long)), radius_m=radius_m
+    )
 
 
 def grid_of(filed) -> str:
@@ -297,7 +334,10 @@ def test_coordinates_outside_every_circle_go_to_the_default_grid(doors, client, 
 def test_address_id_wins_over_coordinates(doors, client, api_key):
     grid_circle("C1-G2", 39.9100, 116.4000, 300)
 
-    assert grid_of(request_file(client, api_key, lat="39.91", long="116.40", address_id="C1-G3")) == "C1-G3"
+    assert (
+        grid_of(request_file(client, api_key, lat="39.91", long="116.40", address_id="C1-G3"))
+        == "C1-G3"
+    )
 
 
 def test_gcj02_coordinates_are_converted_to_wgs84(doors, client, api_key):
@@ -306,7 +346,9 @@ def test_gcj02_coordinates_are_converted_to_wgs84(doors, client, api_key):
     grid_circle("C1-G2", 39.9087, 116.3975, 300)
     gcj_lat, gcj_long = wgs84_to_gcj02(39.9087, 116.3975)
 
-    filed = request_file(client, api_key, lat=f"{gcj_lat:.6f}", long=f"{gcj_long:.6f}", coordinate_system="gcj02")
+    filed = request_file(
+        client, api_key, lat=f"{gcj_lat:.6f}", long=f"{gcj_long:.6f}", coordinate_system="gcj02"
+    )
 
     assert grid_of(filed) == "C1-G2"
     case = Case.objects.get(reference=filed["service_request_id"])

@@ -47,7 +47,11 @@ def test_services_come_in_xml_with_the_spec_element_names(doors, client):
     json_services = client.get(f"{BASE}/services.json").json()
     assert [s["service_code"] for s in services] == [s["service_code"] for s in json_services]
     elevator = next(s for s in services if s["service_code"] == "prop-elevator")
-    assert (elevator["metadata"], elevator["type"], elevator["group"]) == ("true", "realtime", "物业服务")
+    assert (elevator["metadata"], elevator["type"], elevator["group"]) == (
+        "true",
+        "realtime",
+        "物业服务",
+    )
 
 
 def test_a_service_definition_comes_in_xml(doors, client):
@@ -58,7 +62,10 @@ def test_a_service_definition_comes_in_xml(doors, client):
     assert [v["key"] for v in attributes[1]["values"]["value"]] == ["yes", "no"]
 
 
-@pytest.mark.parametrize("path", ["services/ufo.json", "requests/SS-209901-000001.json", "tokens/nope.json", "nothing.json"])
+@pytest.mark.parametrize(
+    "path",
+    ["services/ufo.json", "requests/SS-209901-000001.json", "tokens/nope.json", "nothing.json"],
+)
 def test_unknown_things_are_404_in_the_spec_shape(doors, client, path):
     response = client.get(f"{BASE}/{path}")
 
@@ -100,7 +107,10 @@ def test_status_follows_the_case(doors, client, api_key):
     requests = {r["service_request_id"]: r for r in client.get(f"{BASE}/requests.json").json()}
 
     assert [requests[r]["status"] for r in references] == ["open", "open", "closed", "closed"]
-    assert requests[references[1]]["status_notes"] == "Resolved: Fixed. Waiting for the resident's evaluation."
+    assert (
+        requests[references[1]]["status_notes"]
+        == "Resolved: Fixed. Waiting for the resident's evaluation."
+    )
     assert requests[references[2]]["status_notes"] == "Resolved: Fixed."
     assert requests[references[3]]["status_notes"] == "Not accepted."
     assert requests[references[2]]["agency_responsible"] == "和平物业服务有限公司"
@@ -113,7 +123,9 @@ def test_expected_datetime_is_the_resolve_deadline(doors, client, api_key):
     with time_machine.travel(at(2026, 11, 20, 10, 0), tick=False):  # a Friday
         reference = request_file(client, api_key)["service_request_id"]
         case = Case.objects.get(reference=reference)
-        assert client.get(f"{BASE}/requests/{reference}.json").json()[0]["expected_datetime"] is None
+        assert (
+            client.get(f"{BASE}/requests/{reference}.json").json()[0]["expected_datetime"] is None
+        )
         case_move(case, *doors.steps_to("handling"))
         request = client.get(f"{BASE}/requests/{reference}.json").json()[0]
 
@@ -126,7 +138,9 @@ def test_expected_datetime_is_the_resolve_deadline(doors, client, api_key):
 def test_service_request_id_takes_a_list_and_overrides_the_rest(doors, client, api_key):
     a, b, c = (request_file(client, api_key)["service_request_id"] for _ in range(3))
 
-    assert set(ids(client.get(f"{BASE}/requests.json?service_request_id={a},{c}&status=closed"))) == {a, c}
+    assert set(
+        ids(client.get(f"{BASE}/requests.json?service_request_id={a},{c}&status=closed"))
+    ) == {a, c}
 
 
 def test_service_code_filters(doors, client, api_key):
@@ -135,7 +149,10 @@ def test_service_code_filters(doors, client, api_key):
     drain = request_file(client, api_key, service_code="mun-drainage")["service_request_id"]
 
     assert ids(client.get(f"{BASE}/requests.json?service_code=mun-lighting")) == [lamp]
-    assert set(ids(client.get(f"{BASE}/requests.json?service_code=env-garbage,mun-drainage"))) == {garbage, drain}
+    assert set(ids(client.get(f"{BASE}/requests.json?service_code=env-garbage,mun-drainage"))) == {
+        garbage,
+        drain,
+    }
 
 
 def test_the_default_window_is_the_last_90_days(doors, client, api_key):
@@ -148,7 +165,10 @@ def test_the_default_window_is_the_last_90_days(doors, client, api_key):
         window = "start_date=2026-01-01T00:00:00%2B08:00&end_date=2026-03-31T00:00:00%2B08:00"
         assert ids(client.get(f"{BASE}/requests.json?{window}")) == [recent, old]
         # An unencoded "+" arrives as a space; it still reads as the offset.
-        assert ids(client.get(f"{BASE}/requests.json?start_date=2026-01-01T00:00:00 08:00")) == [recent, old]
+        assert ids(client.get(f"{BASE}/requests.json?start_date=2026-01-01T00:00:00 08:00")) == [
+            recent,
+            old,
+        ]
         assert ids(client.get(f"{BASE}/requests.json?end_date=2026-02-01T00:00:00Z")) == [old]
         assert ids(client.get(f"{BASE}/requests.json?start_date=2026-02-01")) == [recent]
 
@@ -182,8 +202,12 @@ def test_requests_come_in_xml(doors, client, api_key):
     case_move(Case.objects.get(reference=first), *doors.steps_to("handling"))
     request_file(client, api_key)
 
-    listed = xmltodict.parse(client.get(f"{BASE}/requests.xml").content)["service_requests"]["request"]
-    one = xmltodict.parse(client.get(f"{BASE}/requests/{quote(first)}.xml").content)["service_requests"]["request"]
+    listed = xmltodict.parse(client.get(f"{BASE}/requests.xml").content)["service_requests"][
+        "request"
+    ]
+    one = xmltodict.parse(client.get(f"{BASE}/requests/{quote(first)}.xml").content)[
+        "service_requests"
+    ]["request"]
 
     assert len(listed) == 2
     assert one["service_request_id"] == first and one["status"] == "open"
@@ -210,6 +234,6 @@ def test_requested_datetime_is_in_beijing_time_with_its_offset(doors, client, ap
     request = client.get(f"{BASE}/requests/{reference}.json").json()[0]
 
     assert request["requested_datetime"] == "2026-05-01T09:30:00+08:00"
-    assert timedelta(0) <= datetime.fromisoformat(request["updated_datetime"]) - datetime.fromisoformat(
-        request["requested_datetime"]
-    )
+    assert timedelta(0) <= datetime.fromisoformat(
+        request["updated_datetime"]
+    ) - datetime.fromisoformat(request["requested_datetime"])

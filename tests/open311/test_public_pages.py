@@ -47,7 +47,11 @@ def filed(client, **fields) -> tuple[Case, str]:
 
 
 def nothing_created():
-    return (Case.objects.count(), CaseEvent.objects.count(), PublicIntake.objects.count()) == (0, 0, 0)
+    return (Case.objects.count(), CaseEvent.objects.count(), PublicIntake.objects.count()) == (
+        0,
+        0,
+        0,
+    )
 
 
 # ---------------------------------------------------------------- reporting
@@ -66,7 +70,12 @@ def test_the_form_needs_no_login_and_offers_the_services_by_group(doors, client)
 def test_an_anonymous_resident_files_a_concern(doors, client):
     case, link = filed(client)
 
-    assert (case.channel, case.state, case.grid.code, case.category.code) == ("online", "collected", "C1-G1", "env-garbage")
+    assert (case.channel, case.state, case.grid.code, case.category.code) == (
+        "online",
+        "collected",
+        "C1-G1",
+        "env-garbage",
+    )
     assert (case.reporter_name, case.reporter_phone, case.created_by_id) == ("", "", None)
     assert case.events.get().actor_id is None
     page = client.get(f"{link}?new=1")
@@ -80,7 +89,11 @@ def test_an_anonymous_resident_files_a_concern(doors, client):
 def test_a_resident_may_leave_a_name_and_phone_and_choose_a_neighbourhood(doors, client):
     case, link = filed(client, reporter_name="王女士", reporter_phone="13812345678", grid="C2-G1")
 
-    assert (case.reporter_name, case.reporter_phone, case.grid.code) == ("王女士", "13812345678", "C2-G1")
+    assert (case.reporter_name, case.reporter_phone, case.grid.code) == (
+        "王女士",
+        "13812345678",
+        "C2-G1",
+    )
     html = client.get(link).content.decode()
     assert "13812345678" not in html and "王女士" not in html
 
@@ -128,7 +141,9 @@ def test_what_residents_write_is_escaped(doors, client):
 
 
 def test_a_photo_is_kept_for_staff_only(doors, client, settings):
-    case, link = filed(client, photo=SimpleUploadedFile("IMG_2041.HEIC", png_bytes(), content_type="image/heic"))
+    case, link = filed(
+        client, photo=SimpleUploadedFile("IMG_2041.HEIC", png_bytes(), content_type="image/heic")
+    )
 
     photo = case.public_intake.photo
     assert photo.name.startswith("resident-photos/") and photo.name.endswith(".png")
@@ -150,7 +165,9 @@ def test_a_photo_is_kept_for_staff_only(doors, client, settings):
     [
         SimpleUploadedFile("photo.jpg", b"not an image at all", content_type="image/jpeg"),
         SimpleUploadedFile("photo.png", png_bytes()[:40], content_type="image/png"),  # truncated
-        SimpleUploadedFile("page.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', content_type="image/svg+xml"),
+        SimpleUploadedFile(
+            "page.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', content_type="image/svg+xml"
+        ),
     ],
     ids=["text-named-jpg", "truncated-png", "svg"],
 )
@@ -195,12 +212,27 @@ def test_the_follow_page_shows_progress_but_no_staff_or_phones(doors, client):
     assert "和平物业服务有限公司" in handling  # the unit, by name
     assert "data-expected" in handling  # when it should be resolved
 
-    case_move(case, (unitmember, "resolve", {"result": RESULT_WITH_PHONE, "outcome": Outcome.FIXED}))
+    case_move(
+        case, (unitmember, "resolve", {"result": RESULT_WITH_PHONE, "outcome": Outcome.FIXED})
+    )
     html = client.get(link).content.decode()
 
     steps = re.findall(r'data-transition="(\w+)"', html)
-    assert steps == ["collect", "classify", "classify", "accept", "resolve"]  # no return, pause, resume
-    for private in ("dispatcher", "unitmember", "gridworker", "13987654321", "不归我们管", "等居民在家"):
+    assert steps == [
+        "collect",
+        "classify",
+        "classify",
+        "accept",
+        "resolve",
+    ]  # no return, pause, resume
+    for private in (
+        "dispatcher",
+        "unitmember",
+        "gridworker",
+        "13987654321",
+        "不归我们管",
+        "等居民在家",
+    ):
         assert private not in html, private
     assert "139****4321" in html  # what was done, with the phone masked
     assert "data-rate-link" in html
@@ -245,13 +277,24 @@ def test_the_resident_rates_once_resolved_and_staff_see_it(doors, client):
 
     form = client.get(f"{link}rate/").content.decode()
     assert "data-rate-form" in form and f'name="version" value="{case.version}"' in form
-    response = client.post(f"{link}rate/", {"satisfaction": "basically_satisfied", "comment": "还算及时", "version": case.version})
+    response = client.post(
+        f"{link}rate/",
+        {"satisfaction": "basically_satisfied", "comment": "还算及时", "version": case.version},
+    )
 
     assert response.status_code == 302 and response["Location"] == link
     case.refresh_from_db()
-    assert (case.state, case.satisfaction, case.rating_comment) == ("evaluating", "basically_satisfied", "还算及时")
+    assert (case.state, case.satisfaction, case.rating_comment) == (
+        "evaluating",
+        "basically_satisfied",
+        "还算及时",
+    )
     event = case.events.latest("seq")
-    assert (event.transition, event.actor_id, event.payload["satisfaction"]) == ("rate", None, "basically_satisfied")
+    assert (event.transition, event.actor_id, event.payload["satisfaction"]) == (
+        "rate",
+        None,
+        "basically_satisfied",
+    )
     follow = client.get(link).content.decode()
     assert "data-rating" in follow and "data-rate-link" not in follow
     page = staff("dispatcher").get(f"/cases/{case.reference}/").content.decode()
@@ -264,7 +307,9 @@ def test_a_case_is_rated_only_once(doors, client):
     case, link = filed(client)
     case = case_move(case, *doors.steps_to("evaluating_rated"))  # the grid worker recorded it
 
-    response = client.post(f"{link}rate/", {"satisfaction": "dissatisfied", "version": case.version})
+    response = client.post(
+        f"{link}rate/", {"satisfaction": "dissatisfied", "version": case.version}
+    )
 
     assert response.status_code == 409
     assert "rated already" in response.content.decode()
@@ -287,7 +332,9 @@ def test_a_rating_on_a_stale_page_is_a_conflict(doors, client):
     case, link = filed(client)
     case = case_move(case, *doors.steps_to("evaluating"))
 
-    response = client.post(f"{link}rate/", {"satisfaction": "satisfied", "version": case.version - 1})
+    response = client.post(
+        f"{link}rate/", {"satisfaction": "satisfied", "version": case.version - 1}
+    )
 
     assert response.status_code == 409
     case.refresh_from_db()

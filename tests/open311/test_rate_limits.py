@@ -42,7 +42,9 @@ def test_each_key_has_its_own_limit(doors, client, api_key, settings):
     other = api_key_create(name="另一个客户端")[1]
     with time_machine.travel(NOON, tick=False):
         first = [post_request(client, **report_fields(key)).status_code for key in (api_key, other)]
-        second = [post_request(client, **report_fields(key)).status_code for key in (api_key, other)]
+        second = [
+            post_request(client, **report_fields(key)).status_code for key in (api_key, other)
+        ]
 
     assert (first, second) == ([201, 201], [429, 429])
 
@@ -123,9 +125,16 @@ PROBE = (
 
 def _settings_with(tmp_path, **env):
     environ = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "REDIS_URL"}}
-    environ.update(DJANGO_SETTINGS_MODULE="config.settings.base", CASEWORK_VAR_DIR=str(tmp_path), **env)
+    environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base", CASEWORK_VAR_DIR=str(tmp_path), **env
+    )
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=BASE_DIR, env=environ, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE],
+        cwd=BASE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
@@ -135,12 +144,18 @@ def _settings_with(tmp_path, **env):
     "env, expected",
     [
         ({}, ["casework.ratelimit.LockingDatabaseCache", "casework_ratelimit_cache"]),
-        ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/3"},
-         ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3"]),
-        ({"CELERY_BROKER_URL": "amqp://guest@rabbit//"},
-         ["casework.ratelimit.LockingDatabaseCache", "casework_ratelimit_cache"]),
-        ({"CELERY_BROKER_URL": "amqp://guest@rabbit//", "REDIS_URL": "redis://cache:6379/0"},
-         ["django.core.cache.backends.redis.RedisCache", "redis://cache:6379/0"]),
+        (
+            {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/3"},
+            ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3"],
+        ),
+        (
+            {"CELERY_BROKER_URL": "amqp://guest@rabbit//"},
+            ["casework.ratelimit.LockingDatabaseCache", "casework_ratelimit_cache"],
+        ),
+        (
+            {"CELERY_BROKER_URL": "amqp://guest@rabbit//", "REDIS_URL": "redis://cache:6379/0"},
+            ["django.core.cache.backends.redis.RedisCache", "redis://cache:6379/0"],
+        ),
     ],
     ids=["embedded", "redis-broker", "rabbitmq", "redis-url"],
 )
@@ -149,10 +164,20 @@ def test_counters_live_where_every_worker_sees_them(tmp_path, env, expected):
 
 
 def test_a_rate_that_cannot_be_read_stops_the_start(tmp_path):
-    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "CASEWORK_VAR_DIR": str(tmp_path),
-               "OPEN311_POST_RATE": "thirty a minute"}
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=BASE_DIR, env=environ, capture_output=True,
-                            text=True, timeout=60)
+    environ = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "CASEWORK_VAR_DIR": str(tmp_path),
+        "OPEN311_POST_RATE": "thirty a minute",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=BASE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode != 0
     assert "OPEN311_POST_RATE must look like 30/m" in result.stderr

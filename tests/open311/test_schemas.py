@@ -13,7 +13,13 @@ from tests.factories import case_move
 
 from .conftest import BASE, request_file, schema
 
-SCHEMA_FILES = ["service.json", "services.json", "service-definition.json", "request.json", "requests.json"]
+SCHEMA_FILES = [
+    "service.json",
+    "services.json",
+    "service-definition.json",
+    "request.json",
+    "requests.json",
+]
 
 formats = FormatChecker()
 
@@ -21,7 +27,9 @@ formats = FormatChecker()
 @formats.checks("date-time", raises=ValueError)
 def _date_time_with_offset(value) -> bool:
     # DESIGN.md §7: datetimes carry a time zone.
-    return isinstance(value, str) and "T" in value and datetime.fromisoformat(value).tzinfo is not None
+    return (
+        isinstance(value, str) and "T" in value and datetime.fromisoformat(value).tzinfo is not None
+    )
 
 
 @formats.checks("uri")
@@ -32,7 +40,8 @@ def _uri(value) -> bool:
 
 def validator(name: str) -> Draft7Validator:
     registry = Registry().with_resources(
-        (file, Resource.from_contents(schema(file), default_specification=DRAFT7)) for file in SCHEMA_FILES
+        (file, Resource.from_contents(schema(file), default_specification=DRAFT7))
+        for file in SCHEMA_FILES
     )
     return Draft7Validator(schema(name), registry=registry, format_checker=formats)
 
@@ -44,8 +53,14 @@ def assert_valid(name: str, document):
 
 def test_the_schemas_catch_what_they_should():
     # The vendored schemas and our format checks bite: a request without a zone or status.
-    bad = [{"service_request_id": "SS-1", "status": "pending", "service_code": "x",
-            "requested_datetime": "2026-05-01T09:00:00"}]
+    bad = [
+        {
+            "service_request_id": "SS-1",
+            "status": "pending",
+            "service_code": "x",
+            "requested_datetime": "2026-05-01T09:00:00",
+        }
+    ]
     assert len(list(validator("requests.json").iter_errors(bad))) == 2
 
 
@@ -87,8 +102,15 @@ def test_a_service_definition_lists_its_attributes_in_order(doors, client):
 @pytest.mark.django_db
 def test_requests_and_a_request_validate(doors, client, api_key):
     filed = request_file(client, api_key)
-    request_file(client, api_key, service_code="mun-lighting", address_string="", lat="39.9", long="116.4",
-                 media_url="https://img.example.cn/lamp.jpg")
+    request_file(
+        client,
+        api_key,
+        service_code="mun-lighting",
+        address_string="",
+        lat="39.9",
+        long="116.4",
+        media_url="https://img.example.cn/lamp.jpg",
+    )
     # One of them moves on: assigned, accepted, with a resolve clock.
     from casework.models import Case
 
