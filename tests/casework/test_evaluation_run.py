@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from casework.errors import Conflict, Invalid
 from casework.management.progress import progress_bar
@@ -276,7 +277,7 @@ def test_run_evaluation_command_runs_then_shows_the_stored_report(demo):
 
 
 def test_run_evaluation_command_explains_refusals(demo):
-    with time_machine.travel(NOV_RUN - timedelta(days=1), tick=False):
+    with time_machine.travel(NOV_RUN - timedelta(days=1), tick=False), translation.override("en"):
         with pytest.raises(CommandError, match="not due"):
             call_command("run_evaluation", "--period", "2026-11", stdout=io.StringIO())
         with pytest.raises(CommandError, match="YYYY-MM"):
@@ -297,7 +298,7 @@ def test_verify_evaluation_command(demo):
     with pytest.raises(CommandError, match="difference"):
         call_command("verify_evaluation", "--period", "2026-11", stdout=out)
     assert "totals.rated: frozen 0, recomputed 1" in out.getvalue()
-    with pytest.raises(CommandError, match="No evaluation report"):
+    with pytest.raises(CommandError, match="No evaluation report"), translation.override("en"):
         call_command("verify_evaluation", "--period", "2026-10", stdout=io.StringIO())
 
 
