@@ -56,3 +56,28 @@ def pgbench_tps(*, clients: int, seconds: int, scale: int = 10) -> float:
         if line.startswith("tps ="):
             return float(line.split()[2])
     raise RuntimeError(f"no tps in pgbench output:\n{out}")
+
+
+# One line per headline figure, read by bench/run_all.py (the rest of the output is for people).
+RESULT_PREFIX = "##BENCH "
+
+
+def result(metric: str, value: float, unit: str = "", *, baseline: float | None = None,
+           target: str = "", ok: bool | None = None) -> None:
+    import json
+
+    print(RESULT_PREFIX + json.dumps({
+        "metric": metric, "value": value, "unit": unit, "baseline": baseline,
+        "target": target, "ok": ok,
+    }), flush=True)
+
+
+def percentile(values, p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    import math
+
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
+    return ordered[rank - 1]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database_create, django_setup  # noqa: E402
+from bench.common import database_create, django_setup, result  # noqa: E402
 from bench.processes import celery_env, purge, start_beat, start_worker, stop  # noqa: E402
 
 BROKER = "redis://127.0.0.1:6379/13"
@@ -114,6 +114,7 @@ def main() -> None:
         lags = breaches_wait("due", args.due, timeout=120)
     finally:
         stop(*processes)
+    lag_p50, lag_p99 = percentile(lags, 50), percentile(lags, 99)
     print(f"  fired {len(lags):,}/{args.due:,}; lag p50 {percentile(lags, 50):.2f} s, "
           f"p99 {percentile(lags, 99):.2f} s, max {max(lags):.2f} s")
 
@@ -139,6 +140,13 @@ def main() -> None:
     print(f"{'workers':>7} {'fired':>8} {'last breach after due (s)':>26} {'rate/s':>8}")
     for count, fired, last, elapsed in rows:
         print(f"{count:>7} {fired:>8,} {last:>26.1f} {fired / max(last, 0.001):>8,.0f}")
+    result(f"SLA breach lag p50 ({args.open:,} open timers)", round(lag_p50, 2), "s")
+    result(f"SLA breach lag p99 ({args.open:,} open timers)", round(lag_p99, 2), "s",
+           target="<= 5 s", ok=lag_p99 <= 5)
+    for count, fired, last, elapsed in rows:
+        result(f"SLA burst of {args.burst:,} ({count} worker{'s' if count > 1 else ''})",
+               round(last, 1), "s", target="<= 60 s" if args.burst >= 10_000 else "",
+               ok=(fired == args.burst and last <= 60) if args.burst >= 10_000 else None)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database_create, django_setup, pgbench_tps  # noqa: E402
+from bench.common import database_create, django_setup, pgbench_tps, result  # noqa: E402
 
 
 def main() -> None:
@@ -100,6 +100,9 @@ def main() -> None:
     print(f"\n{'clients':>7} {'transitions/s':>14} {'pgbench tps':>12} {'ratio':>6}")
     for count, rate, pg, ratio in rows:
         print(f"{count:>7} {rate:>14,.0f} {pg:>12,.0f} {ratio:>6.2f}")
+    for count, rate, pg, ratio in rows:
+        result(f"transitions/s ({count} client{'s' if count > 1 else ''})", round(rate, 1),
+               "/s", baseline=round(pg, 1), target="ratio >= 0.5", ok=ratio >= 0.5)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,19 @@ def case_get(*, actor: Actor, reference: str) -> Case:
     return case
 
 
+def case_id_get(*, actor: Actor, reference: str) -> int:
+    """The id of the case with `reference` in the actor's scope: one lean query, for callers
+    that only hand the id on (a transition re-reads the case under a row lock anyway)."""
+    case_id = (
+        Case.objects.filter(case_scope_q(actor), reference=reference)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if case_id is None:
+        raise NotFound()
+    return case_id
+
+
 # Work lists behind the staff pages; each narrows `case_list`, so scope stays built in.
 
 

@@ -7,7 +7,10 @@ from ..models import Case, SlaBreach
 
 
 class CaseFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=State.choices)
+    # django-filter's default distinct=True makes it SELECT DISTINCT over every column, which
+    # sorts all matching rows before the LIMIT (bench/case_list.py: 0.8 s at 1M cases). `state`
+    # is the case's own column, so no join can repeat a row: no DISTINCT needed.
+    state = django_filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
     grid = django_filters.NumberFilter(field_name="grid_id")
     unit = django_filters.NumberFilter(field_name="unit_id")
     category = django_filters.NumberFilter(field_name="category_id")

@@ -77,10 +77,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # Any name reaches the service, so an unknown one gets the JSON 404, not Django's page.
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/.]+)")
     def transitions(self, request, reference, name):
-        case = self.get_object()
+        # Only the id: loading the case as the list shows it (joins, consultation subquery,
+        # timers) cost a third of the request for nothing (BENCHMARKS.md, "API").
+        case_id = selectors.case_id_get(actor=self.actor, reference=reference)
         case = case_transition(
             actor=self.actor,
-            case_id=case.pk,
+            case_id=case_id,
             name=name,
             payload=request.data,
             # A body that is not an object has no version; the service answers 400.

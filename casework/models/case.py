@@ -65,6 +65,11 @@ class Case(CaseLifecycle):
             models.Index(fields=["community", "state", "-created_at"], name="case_community_state"),
             models.Index(fields=["grid", "-created_at"], name="case_grid_recent"),
             models.Index(fields=["unit", "state"], name="case_unit_state"),
+            # The case list's order (-created_at, -id) within a dispatcher's community and
+            # within a unit: filtered pages walk these instead of the global created_at index
+            # (bench/case_list.py; BENCHMARKS.md).
+            models.Index(fields=["community", "-created_at", "-id"], name="case_community_recent"),
+            models.Index(fields=["unit", "-created_at", "-id"], name="case_unit_recent"),
         ]
 
     def __str__(self):
