@@ -22,8 +22,8 @@ from workflows.case_lifecycle import (
     transition_apply,
 )
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..inputs import TRANSITION_INPUTS, CollectInput, VersionInput
+from ..errors import Conflict, Forbidden, NotFound
+from ..inputs import TRANSITION_INPUTS, CollectInput, VersionInput, validated
 from ..models import Case, CaseEvent
 from .consultations import consultation_decision_record, consultation_open
 from .references import reference_next
@@ -34,13 +34,6 @@ TRANSITION_RECORDS = {
     "escalate": consultation_open,
     "decide": consultation_decision_record,
 }
-
-
-def _validate(serializer_class, data, **context) -> dict:
-    serializer = serializer_class(data=data, context=context)
-    if not serializer.is_valid():
-        raise Invalid(fields=serializer.errors)
-    return serializer.validated_data
 
 
 def _json_value(value):
@@ -90,7 +83,7 @@ def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Cas
     """File a new case. `channel` overrides the caller's choice for doors that fix it."""
     if channel is not None:
         data = {**data, "channel": channel}
-    clean = _validate(CollectInput, data)
+    clean = validated(CollectInput, data)
     grid = clean["grid"]
     if not may_collect(actor, grid_id=grid.pk, community_id=grid.community_id):
         raise Forbidden(_("You may not file cases for this grid."))
@@ -154,7 +147,7 @@ def transition_checked(
     skips = actor.is_system and name in SYSTEM_SKIPS_CONDITIONS
     if not skips and not can_proceed(method):
         raise Conflict(CONDITION_FAILED[name], code="condition_failed")
-    clean = _validate(TRANSITION_INPUTS[name], payload, case=case, actor=actor)
+    clean = validated(TRANSITION_INPUTS[name], payload, case=case, actor=actor)
     from_state = case.state
     before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
     transition_apply(case, TRANSITION_METHODS[name], skip_conditions=skips, **clean)
@@ -174,7 +167,7 @@ def case_transition(
     """Run transition `name` on the case; raise a DomainError and change nothing otherwise."""
     if name not in TRANSITION_METHODS:
         raise NotFound(_("Unknown transition “%(name)s”.") % {"name": name})
-    version = _validate(VersionInput, {} if version is None else {"version": version})["version"]
+    version = validated(VersionInput, {} if version is None else {"version": version})["version"]
     now = timezone.now()
     with transaction.atomic():
         # Lock first: two people may act on one case at once; the second waits, then sees
