@@ -6,17 +6,15 @@ year, until an office enters that year's holidays and make-up workdays as overri
 """
 
 import logging
-import time
 from datetime import date
 
 import chinese_calendar
-from django.conf import settings
 
 from .models import CalendarOverride
+from .rules_cache import RulesCache
 
 logger = logging.getLogger(__name__)
 _warned_years: set[int] = set()
-_override_cache: dict = {"until": 0.0, "days": {}}
 
 
 def package_is_workday(day: date) -> bool:
@@ -33,22 +31,14 @@ def package_is_workday(day: date) -> bool:
         return day.weekday() < 5
 
 
-def overrides_cached() -> dict[date, bool]:
-    """The office's overrides (a few dozen rows a year), re-read at most every
-    SLA_POLICY_CACHE_SECONDS."""
-    now = time.monotonic()
-    if now >= _override_cache["until"]:
-        _override_cache["days"] = dict(CalendarOverride.objects.values_list("date", "is_workday"))
-        _override_cache["until"] = now + settings.SLA_POLICY_CACHE_SECONDS
-    return _override_cache["days"]
-
-
-def overrides_forget() -> None:
-    _override_cache["until"] = 0.0
+_overrides = RulesCache(
+    lambda: dict(CalendarOverride.objects.values_list("date", "is_workday"))
+)
+overrides_forget = _overrides.forget
 
 
 def is_workday(day: date) -> bool:
-    overrides = overrides_cached()
+    overrides = _overrides.get()
     if day in overrides:
         return overrides[day]
     return package_is_workday(day)

@@ -3,7 +3,6 @@
 `timer_retry` is the operator's: it hands timers parked as incidents back to the sweep.
 """
 
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -17,29 +16,20 @@ from workflows.working_time import deadline, warn_at
 
 from ..calendar import is_workday
 from ..models import Case, Category, SlaPolicy, SlaTimer
+from ..rules_cache import RulesCache
 
 
-_policy_cache: dict = {"until": 0.0, "policies": (), "parents": {}}
-
-
-def _policies_cached() -> tuple[tuple[SlaPolicy, ...], dict[int, int | None]]:
-    """All policies and the category tree, re-read at most every SLA_POLICY_CACHE_SECONDS:
-    a few rows an office edits a few times a year, consulted by every transition that
-    starts a clock."""
-    now = time.monotonic()
-    if now >= _policy_cache["until"]:
-        _policy_cache["policies"] = tuple(SlaPolicy.objects.all())
-        _policy_cache["parents"] = dict(Category.objects.values_list("id", "parent_id"))
-        _policy_cache["until"] = now + settings.SLA_POLICY_CACHE_SECONDS
-    return _policy_cache["policies"], _policy_cache["parents"]
-
-
-def policies_forget() -> None:
-    _policy_cache["until"] = 0.0
+_policies = RulesCache(
+    lambda: (
+        tuple(SlaPolicy.objects.all()),
+        dict(Category.objects.values_list("id", "parent_id")),
+    )
+)
+policies_forget = _policies.forget
 
 
 def policy_for(*, case: Case, kind: str) -> SlaPolicy | None:
-    policies, parents = _policies_cached()
+    policies, parents = _policies.get()
     category_ids = {case.category_id, parents.get(case.category_id)} - {None}
     candidates = [
         p
