@@ -1,6 +1,10 @@
 """Shared fixtures: the demo cast, API clients holding real tokens, and the replay check."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connections
 from rest_framework.test import APIClient
@@ -21,6 +25,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# ---------------------------------------------------------------- the clock
+
+# Every test runs on a pinned clock, so none depends on the day it runs (docs/testing.md).
+# A Thursday in working hours: deadlines, periods and holidays come out the same every run.
+PINNED_NOW = datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request):
+    """Pin time for the whole test body (fixtures included): at `@pytest.mark.clock(when)`
+    or PINNED_NOW. It ticks from there, so order and durations stay real. Tests that share
+    time with other processes (Celery workers, Chromium) are marked `real_clock`: a clock
+    pinned in this process alone would disagree with theirs; they must hold on any date."""
+    if request.node.get_closest_marker("real_clock") or request.node.get_closest_marker("browser"):
+        yield None
+        return
+    marker = request.node.get_closest_marker("clock")
+    when = marker.args[0] if marker else PINNED_NOW
+    with time_machine.travel(when, tick=True) as traveller:
+        yield traveller
 
 
 # ---------------------------------------------------------------- the replay check

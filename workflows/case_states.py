@@ -45,3 +45,16 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
     DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class RatingSource(models.TextChoices):
+    """Who gave the rating: the resident through their follow link, or a staff member
+    recording what the resident said on a callback (回访) for one who had not rated."""
+
+    RESIDENT = "resident", _("The resident")
+    CALLBACK = "callback", _("Callback")
+
+
+class CallbackChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    VISIT = "visit", _("Visit")

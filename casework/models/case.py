@@ -3,7 +3,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from workflows.case_lifecycle import CaseLifecycle
-from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+from workflows.case_states import (
+    Channel,
+    Difficulty,
+    Outcome,
+    RatingSource,
+    Satisfaction,
+    Urgency,
+)
 from workflows.consultation_states import CLOSED_STATES
 
 from .organisation import Category, Community, Grid, Unit
@@ -43,6 +50,14 @@ class Case(CaseLifecycle):
         _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
     )
     rating_comment = models.TextField(_("rating comment"), blank=True)
+    # The round's rating came from the resident or from a staff callback (回访); the monthly
+    # report counts them apart (docs/evaluation.md).
+    rating_source = models.CharField(
+        _("rating source"), max_length=10, choices=RatingSource.choices, blank=True
+    )
+    # The resident agreed that the case may appear in the public feed (Open311). Cases filed
+    # through a public door are public anyway (docs/residents.md).
+    public_consent = models.BooleanField(_("resident agreed to publication"), default=False)
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("duplicate of")

@@ -17,9 +17,9 @@ from workflows.consultation_flow import ConsultationFlow
 from workflows.consultation_states import PARTIES
 from workflows.working_time import SHANGHAI
 
-pytestmark = pytest.mark.django_db
-
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+# The whole of each test starts on that Monday morning and runs on from there.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(MONDAY_9)]
 
 
 def tasks(consultation) -> dict[str, str]:

@@ -32,6 +32,7 @@ from tests.factories import case_file, case_move
 SERVER_BROKERS = ("redis://", "rediss://", "amqp://", "pyamqp://")
 
 pytestmark = [
+    pytest.mark.real_clock,  # the workers run in other processes, on the real clock
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
