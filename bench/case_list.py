@@ -133,13 +133,13 @@ def measure(*, reps: int, pages: int, explain: bool) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
+
+    from casework.services.api_tokens import api_token_issue
 
     users = {u.username: u for u in get_user_model().objects.all()}
     clients = {}
     for name in ("dispatcher", "gridworker", "unitmember", "supervisor"):
-        token, _ = Token.objects.get_or_create(user=users[name])
-        clients[name] = (Client(), f"Token {token.key}")
+        clients[name] = (Client(), f"Token {api_token_issue(users[name])}")
 
     def walk(actor, params):
         """[(ms, queries or None, rows)] for `pages` pages following `next`."""

@@ -132,7 +132,8 @@ def case_story(rng, path: str, t0, end):
             fields["outcome"] = "fixed"
             if rng.random() < 0.5:
                 rating = weighted(rng, RATINGS)
-                step("rate", "evaluating", {"satisfaction": rating, "comment": ""}, rng.uniform(1, 96))
+                step("rate", "evaluating", {"satisfaction": rating, "comment": "", "source": "resident"},
+                     rng.uniform(1, 96))
                 fields["satisfaction"] = rating
         else:
             classified = step("classify", "classified", {"category": category, "urgency": "normal",
@@ -152,7 +153,8 @@ def case_story(rng, path: str, t0, end):
                     fields["outcome"] = outcome
                     if path in ("eval_rated", "closed"):
                         rating = weighted(rng, RATINGS)
-                        step("rate", "evaluating", {"satisfaction": rating, "comment": ""},
+                        step("rate", "evaluating",
+                             {"satisfaction": rating, "comment": "", "source": "resident"},
                              rng.uniform(1, 72))
                         fields["satisfaction"] = rating
                     if path == "closed":
@@ -215,6 +217,7 @@ def build(total: int, month: int, starts_at, ends_at) -> None:
                 "category_id": fields["category"], "urgency": "normal",
                 "difficulty": "small" if fields["unit"] else "", "unit_id": fields["unit"],
                 "outcome": fields["outcome"], "satisfaction": fields["satisfaction"],
+                "rating_source": "resident" if fields["satisfaction"] else "",
                 "state": state, "created_at": t0.isoformat(), "updated_at": last.isoformat(),
                 "is_suspended": False, "lat": None, "long": None, "duplicate_of_id": None,
                 "created_by_id": None,

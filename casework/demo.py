@@ -125,7 +125,12 @@ def _paths(category: Category, unit: Unit, urgency: str):
     )
     accept = ("unitmember", "accept", {})
     resolve = ("unitmember", "resolve", {"result": "已现场处理并回访居民。", "outcome": Outcome.FIXED})
-    rate = ("gridworker", "rate", {"satisfaction": Satisfaction.SATISFIED, "comment": "处理及时"})
+    # The grid worker's callback (回访) for a resident who did not rate through the link.
+    rate = (
+        "gridworker",
+        "rate",
+        {"satisfaction": Satisfaction.SATISFIED, "comment": "处理及时", "channel": "visit"},
+    )
     return [
         [],
         [classify],

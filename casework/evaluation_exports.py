@@ -38,6 +38,8 @@ HEADERS = {
     "unable": "暂无法解决",
     "resolved_on_time": "按时解决数",
     "rated": "评价数",
+    "rated_resident": "居民自评数",
+    "rated_callback": "回访评价数",
     "satisfied": "满意",
     "basically_satisfied": "基本满意",
     "dissatisfied": "不满意",

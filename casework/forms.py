@@ -11,19 +11,24 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
-from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+from workflows.case_states import (
+    STAFF_CHANNELS,
+    CallbackChannel,
+    Channel,
+    Difficulty,
+    Outcome,
+    Satisfaction,
+    Urgency,
+)
 from workflows.consultation_states import ABSTAIN, PARTIES, Mode
 
 from . import selectors
 from .breach_filters import BreachFilter, month_valid
 from .models import Party
 
-# Channels a person can choose at intake; `open311` and `api` are set by those doors.
-PAGE_CHANNELS = [
-    (value, label)
-    for value, label in Channel.choices
-    if value not in {Channel.OPEN311, Channel.API}
-]
+# Channels a person can choose at intake: residents file `online` and `open311` themselves
+# (casework.services.resident), and `api` is the API's.
+PAGE_CHANNELS = [(value, label) for value, label in STAFF_CHANNELS if value != Channel.API]
 CHOOSE = _("— choose —")
 
 
@@ -82,6 +87,14 @@ class CollectForm(DisplayForm):
         label=_("Category"), queryset=None, required=False, empty_label=_("— not sure —")
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    public_consent = forms.BooleanField(
+        label=_("The resident agreed to publication"),
+        required=False,
+        help_text=_(
+            "Their concern then appears in the public Open311 feed, with phone numbers, ID "
+            "numbers and their name masked."
+        ),
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,14 +195,27 @@ class ResumeForm(TransitionForm):
 
 
 class RateForm(TransitionForm):
+    """Staff rate only as a callback (回访) for a resident who has not rated."""
+
     transition = "rate"
-    heading = _("Resident's satisfaction")
-    submit_label = _("Record rating")
+    heading = _("Record a callback")
+    submit_label = _("Record the callback")
 
     satisfaction = forms.ChoiceField(
-        label=_("Satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
+        label=_("The resident's satisfaction"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("Comment"), required=False, widget=_area(2))
+    comment = forms.CharField(label=_("What the resident said"), widget=_area(2))
+    channel = forms.ChoiceField(
+        label=_("Reached by"), choices=CallbackChannel.choices, widget=forms.RadioSelect
+    )
+    called_at = forms.DateTimeField(
+        label=_("Called at"),
+        required=False,
+        help_text=_("Beijing time; leave empty for now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
 
 class CloseForm(TransitionForm):

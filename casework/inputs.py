@@ -3,11 +3,24 @@
 Serializers here only check and convert; the services decide and write.
 """
 
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
+from workflows.case_lifecycle import is_the_resident
+from workflows.case_states import (
+    RESIDENT_CHANNELS,
+    STAFF_CHANNELS,
+    CallbackChannel,
+    Channel,
+    Difficulty,
+    Outcome,
+    RatingSource,
+    Satisfaction,
+    Urgency,
+)
 from workflows.consultation_states import ABSTAIN, MEETING_MODES, PARTIES, Mode
 
 from .errors import Invalid
@@ -16,6 +29,8 @@ from .models import Case, Category, ConsultationOption, Grid, Unit
 TEXT_MAX = 4000
 REASON_MAX = 2000
 PHONE_PATTERN = r"^\+?[0-9][0-9 \-]{4,19}$"
+# The transitions that end a round of handling; a callback comes after the latest of them.
+RESOLVING = ("resolve", "resolve_on_spot")
 
 
 def validated(serializer_class, data, **context) -> dict:
@@ -26,11 +41,36 @@ def validated(serializer_class, data, **context) -> dict:
     return serializer.validated_data
 
 
+class StaffChannelField(serializers.ChoiceField):
+    """A channel staff file through; the residents' channels get a message of their own."""
+
+    default_error_messages = {
+        "resident_door": _(
+            "Residents file online and Open311 cases themselves; choose how the resident "
+            "reached you, and tick their agreement to publication if they gave it."
+        )
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=STAFF_CHANNELS, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data in RESIDENT_CHANNELS:
+            self.fail("resident_door")
+        return super().to_internal_value(data)
+
+
 class CollectInput(serializers.Serializer):
+    """A new case, filed by staff. `channel`: how the resident reached you; `online` and
+    `open311` are the residents' own doors and are refused here. `public_consent`: the
+    resident agreed to publication; the case then appears in the public Open311 feed, with
+    phone and ID numbers and the reporter's name masked."""
+
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=TEXT_MAX)
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.select_related("community"))
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = StaffChannelField()
+    public_consent = serializers.BooleanField(required=False, default=False)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
     long = serializers.FloatField(
@@ -53,6 +93,12 @@ class CollectInput(serializers.Serializer):
         if (attrs["lat"] is None) != (attrs["long"] is None):
             raise serializers.ValidationError({"long": _("Give latitude and longitude together.")})
         return attrs
+
+
+class DoorCollectInput(CollectInput):
+    """A case a residents' door files: the door sets its own channel (online, open311)."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
 
 
 class VersionInput(serializers.Serializer):
@@ -88,8 +134,53 @@ class ResolveOnSpotInput(serializers.Serializer):
 
 
 class RateInput(serializers.Serializer):
+    """The round's one rating. From the resident (their follow link): `{satisfaction,
+    comment?}`. From staff, only as a callback (回访) for a resident who has not rated:
+    `{satisfaction, comment, channel, called_at?}`, where `comment` is what the resident said
+    and `called_at` (default now) lies between the resolution and now. Who rated is the
+    actor's, never the caller's to claim: the clean data carries `source`."""
+
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
     comment = serializers.CharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(
+        choices=CallbackChannel.choices, required=False, allow_blank=True, default=""
+    )
+    called_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        actor, case = self.context.get("actor"), self.context["case"]
+        if actor is not None and is_the_resident(case, actor):
+            return {
+                "satisfaction": attrs["satisfaction"],
+                "comment": attrs["comment"],
+                "source": RatingSource.RESIDENT,
+            }
+        return {
+            "satisfaction": attrs["satisfaction"],
+            "comment": attrs["comment"],
+            "source": RatingSource.CALLBACK,
+            # The transition's own time, so a callback "now" is logged at its event's time.
+            **_callback_checked(case, attrs, now=self.context.get("now") or timezone.now()),
+        }
+
+
+def _callback_checked(case, attrs, *, now) -> dict:
+    called_at = attrs["called_at"] or now
+    errors = {}
+    if not attrs["comment"]:
+        errors["comment"] = [_("Write down what the resident said on the callback.")]
+    if not attrs["channel"]:
+        errors["channel"] = [_("Say how the resident was reached: phone call or visit.")]
+    if called_at > now:
+        errors["called_at"] = [_("The callback cannot be in the future.")]
+    else:
+        resolved_at = case.events.filter(transition__in=RESOLVING).aggregate(at=Max("at"))["at"]
+        # Forms give the minute only: a call in the minute of the resolution is after it.
+        if resolved_at is not None and called_at < resolved_at.replace(second=0, microsecond=0):
+            errors["called_at"] = [_("The callback cannot be before the case was resolved.")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return {"channel": attrs["channel"], "called_at": called_at}
 
 
 class RejectInput(serializers.Serializer):
@@ -282,7 +373,8 @@ class BallotInput(serializers.Serializer):
             return None
         consultation = self.context["consultation"]
         option = None
-        if choice.isdigit():
+        # ASCII only: "²" is a digit to str.isdigit() but not to int(), and "١" reads as 1.
+        if choice.isascii() and choice.isdigit():
             option = consultation.options.filter(pk=int(choice)).first()
         if option is None:
             raise serializers.ValidationError(

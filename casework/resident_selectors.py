@@ -2,8 +2,11 @@
 
 What the public may see is decided here, once:
 - Open311 lists and reads only the cases that came in through the residents' own doors
-  (channels `online` and `open311`); what staff file from the hall or a door-to-door visit
-  stays internal. Reporter names, phones and e-mails, photos and staff never leave.
+  (channels `online` and `open311`) and those whose resident agreed to publication when
+  staff filed them (`public_consent`); the rest of what staff file from the hall or a
+  door-to-door visit stays internal. Reporter names, phones and e-mails, photos and staff
+  never leave, and what residents typed is shown with its personal data masked
+  (casework.privacy).
 - A follow link shows its one case; its timeline keeps the steps a resident can follow
   (filed, assigned, taken on, resolved, rated, closed …) with their times only.
 """
@@ -13,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from workflows.case_states import Channel, State
+from workflows.case_states import RESIDENT_CHANNELS, State
 from workflows.geo import distance_m
 from workflows.sla_rules import TimerKind
 
@@ -21,7 +24,6 @@ from .errors import NotFound
 from .models import ApiKey, Case, CaseEvent, Category, Grid, PublicIntake, SlaTimer
 from .tokens import secret_hash
 
-PUBLIC_CHANNELS = (Channel.ONLINE, Channel.OPEN311)
 # Open311 has two statuses; a case is "closed" once nothing more will be done.
 CLOSED_STATES = (State.CLOSED, State.REJECTED)
 # The steps a resident sees on the follow page, in their words (casework.views.public).
@@ -129,10 +131,11 @@ def grid_locate(*, grid: Grid | None, lat: float | None, long: float | None) -> 
 
 
 def public_case_list() -> QuerySet[Case]:
-    """Cases the residents' doors filed, newest first, with what Open311 shows of them:
-    the unit, the running resolve clock (`expected_datetime`) and the intake's extras."""
+    """Cases the residents' doors filed or whose resident agreed to publication, newest
+    first, with what Open311 shows of them: the unit, the running resolve clock
+    (`expected_datetime`) and the intake's extras."""
     return (
-        Case.objects.filter(channel__in=PUBLIC_CHANNELS)
+        Case.objects.filter(Q(channel__in=RESIDENT_CHANNELS) | Q(public_consent=True))
         .select_related("category", "unit", "grid", "community", "public_intake", "duplicate_of")
         .prefetch_related(
             Prefetch(

@@ -86,6 +86,7 @@ def _every_case_replays_from_its_events(request):
             "difficulty": case.difficulty,
             "outcome": case.outcome,
             "satisfaction": case.satisfaction,
+            "rating_source": case.rating_source,
         }
         rebuilt = {name: getattr(replayed, name) for name in stored}
         if rebuilt != stored:

@@ -102,6 +102,19 @@ class Demo:
         }
 
     # How to bring a fresh case to each state, as the people who would do it.
+    STATES = (
+        "collected",
+        "classified",
+        "handling",
+        "handling_suspended",
+        "evaluating",
+        "evaluating_rated",
+        "closed",
+        "rejected",
+        "consultation",
+        "consultation_undecided",
+    )
+
     def steps_to(self, state: str) -> list:
         dispatcher, unitmember, gridworker = (
             self.user("dispatcher"),
@@ -111,7 +124,12 @@ class Demo:
         classify = (dispatcher, "classify", self.classify_payload())
         accept = (unitmember, "accept", {})
         resolve = (unitmember, "resolve", {"result": "已清运。", "outcome": Outcome.FIXED})
-        rate = (gridworker, "rate", {"satisfaction": Satisfaction.SATISFIED, "comment": "及时"})
+        # Staff rate only on a callback (回访) for a resident who has not rated.
+        rate = (
+            gridworker,
+            "rate",
+            {"satisfaction": Satisfaction.SATISFIED, "comment": "及时", "channel": "phone"},
+        )
         classify_hard = (dispatcher, "classify", self.classify_payload(difficulty="hard"))
         escalate = (dispatcher, "escalate", self.escalate_payload())
         return {

@@ -45,16 +45,30 @@ def _awaits_decision(case) -> bool:
     return case.consultation_awaits_decision
 
 
+def is_the_resident(case, actor: Actor) -> bool:
+    """The holder of the case's follow link (casework.services.resident)."""
+    return actor.resident_case_id is not None and actor.resident_case_id == case.pk
+
+
+def may_call_back(case, actor: Actor) -> bool:
+    """Who records a callback (回访) for a resident who has not rated: the case's grid worker
+    (often a visit), the community's dispatcher (the community office makes the calls, and
+    only a dispatcher reads the resident's phone number), a superuser."""
+    return case.grid_id in actor.grids or _is_dispatcher(case, actor)
+
+
 def _is_rater(case, actor: Actor) -> bool:
-    return (
-        case.grid_id in actor.grids
-        or actor.is_superuser
-        or (actor.resident_case_id is not None and actor.resident_case_id == case.pk)
-    )
+    return is_the_resident(case, actor) or may_call_back(case, actor)
 
 
 def _has_rating(case) -> bool:
     return bool(case.satisfaction)
+
+
+def _is_unrated(case) -> bool:
+    # One rating per round (a reopen starts the next): the resident's own is final, and a
+    # callback only stands in for a resident who has not rated.
+    return not case.satisfaction
 
 
 def _is_suspended(case) -> bool:
@@ -155,11 +169,14 @@ class CaseLifecycle(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.EVALUATING,
         target=State.EVALUATING,
+        conditions=[_is_unrated],
         permission=_is_rater,
     )
-    def rate(self, *, satisfaction, comment):
+    def rate(self, *, satisfaction, comment, source, channel=None, called_at=None):
+        # `channel` and `called_at` describe a callback; the log keeps them.
         self.satisfaction = satisfaction
         self.rating_comment = comment
+        self.rating_source = source
 
     @transition(
         field=state,
@@ -181,6 +198,7 @@ class CaseLifecycle(ConcurrentTransitionMixin, models.Model):
     def reopen(self, *, reason, evaluation=None):
         self.satisfaction = ""
         self.rating_comment = ""
+        self.rating_source = ""
 
     @transition(
         field=state,
@@ -272,8 +290,15 @@ SYSTEM_SKIPS_CONDITIONS = {"close"}
 
 # Why a transition whose conditions fail cannot run now (answered with 409).
 CONDITION_FAILED = {
+    "rate": _(
+        "This case has been rated already in this round: the rating stands until the case is "
+        "reopened."
+    ),
     "close": _("The case needs the resident's rating before it can be closed."),
     "suspend": _("The resolve clock is already paused."),
     "resume": _("The resolve clock is not paused."),
     "decide": _("The vote is still open: the case is decided once it closes."),
 }
+
+# The error code of a failed condition, where "condition_failed" says too little.
+CONDITION_CODES = {"rate": "already_rated"}

@@ -23,6 +23,14 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
+# The residents' own doors (casework.services.resident) file with these; staff never choose
+# them, so a case that shows one came from a resident who knew it would be public.
+RESIDENT_CHANNELS = (Channel.ONLINE, Channel.OPEN311)
+STAFF_CHANNELS = [
+    (value, label) for value, label in Channel.choices if value not in RESIDENT_CHANNELS
+]
+
+
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
     URGENT = "urgent", _("Urgent")

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .case_states import Outcome, State
+from .case_states import Outcome, RatingSource, State
 
 
 class EventLike(Protocol):
@@ -27,6 +27,7 @@ class ReplayedCase:
     unit: int | None = None
     outcome: str = ""
     satisfaction: str = ""
+    rating_source: str = ""
     is_suspended: bool = False
 
 
@@ -66,8 +67,10 @@ def _apply(case: ReplayedCase, event: EventLike) -> None:
             case.is_suspended = False
         case "rate":
             case.satisfaction = payload["satisfaction"]
+            case.rating_source = payload.get("source") or _legacy_source(event)
         case "reopen":
             case.satisfaction = ""
+            case.rating_source = ""
         case "escalate":
             case.is_suspended = False
         case "decide":
@@ -76,3 +79,10 @@ def _apply(case: ReplayedCase, event: EventLike) -> None:
                 case.unit = payload["unit"]
     if event.to_state not in State.values:
         raise ReplayError(f"unknown state {event.to_state!r}")
+
+
+def _legacy_source(event) -> str:
+    """Ratings logged before the payload named its source: one without a staff actor came
+    through the follow link (as migration 0012 decided for the cases)."""
+    staff = getattr(event, "actor_id", None) is not None
+    return RatingSource.CALLBACK if staff else RatingSource.RESIDENT

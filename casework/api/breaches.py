@@ -1,9 +1,8 @@
 """Supervisors' breach board over the API: list with filters, acknowledge with a comment."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from .. import selectors
@@ -11,14 +10,21 @@ from ..actors import actor_for_user
 from ..breach_filters import BreachFilter
 from ..models import SlaBreach
 from ..services.sla_breaches import breach_acknowledge
-from .views import ERRORS
+from .pagination import GuardedCursorPagination
+from .routers import ID_PATTERN
+from .views import ERRORS, LIST_ERRORS
+
+# Only the street's supervisors (and superusers) review breaches: anyone else is told 403.
+BOARD_ERRORS = {**LIST_ERRORS, 403: ERRORS[403]}
 
 
 class BreachOut(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     acknowledged = serializers.SerializerMethodField()
     late_seconds = serializers.SerializerMethodField()
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = SlaBreach
@@ -49,15 +55,14 @@ class AcknowledgeIn(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class BreachPagination(CursorPagination):
+class BreachPagination(GuardedCursorPagination):
     ordering = ("-breached_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
+@extend_schema_view(list=extend_schema(responses={200: BreachOut(many=True), **BOARD_ERRORS}))
 class BreachViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BreachOut
+    lookup_value_regex = ID_PATTERN
     filterset_class = BreachFilter
     pagination_class = BreachPagination
 
@@ -68,7 +73,19 @@ class BreachViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Open and acknowledged breaches per unit, with the same filters as the list",
-        responses={200: serializers.ListSerializer(child=serializers.DictField())},
+        responses={
+            200: inline_serializer(
+                "BreachCountOut",
+                {
+                    "unit_id": serializers.IntegerField(allow_null=True),
+                    "unit__name": serializers.CharField(allow_null=True),
+                    "open": serializers.IntegerField(),
+                    "acknowledged": serializers.IntegerField(),
+                },
+                many=True,
+            ),
+            **BOARD_ERRORS,
+        },
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def counts(self, request):

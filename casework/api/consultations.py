@@ -2,7 +2,8 @@
 ballot, write the options of one the SLA engine opened, record a meeting's minutes.
 `escalate` and `decide` go through the case's transitions endpoint."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,7 +12,6 @@ from workflows.consultation_states import PARTIES
 
 from .. import selectors
 from ..actors import actor_for_user
-from ..errors import NotFound
 from ..inputs import BallotInput, MinutesInput, OptionsInput
 from ..models import Consultation, ConsultationOption
 from ..services.ballots import ballot_cast
@@ -19,7 +19,8 @@ from ..services.consultations import (
     consultation_minutes_record,
     consultation_options_write,
 )
-from .views import ERRORS
+from .routers import ID_PATTERN
+from .views import ERRORS, READ_ERRORS
 
 
 class OptionOut(serializers.ModelSerializer):
@@ -89,8 +90,22 @@ class ConsultationOut(serializers.ModelSerializer):
         return data
 
 
+class ConsultationOutSchema(OpenApiSerializerExtension):
+    """The schema says what `to_representation` does: ballots and tally may be absent."""
+
+    target_class = ConsultationOut
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        hidden = ("ballots", "tally")
+        schema["required"] = [name for name in schema["required"] if name not in hidden]
+        return schema
+
+
+@extend_schema_view(retrieve=extend_schema(responses={200: ConsultationOut, **READ_ERRORS}))
 class ConsultationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ConsultationOut
+    lookup_value_regex = ID_PATTERN
     queryset = Consultation.objects.none()  # every read goes through the scoped selector
     pagination_class = None
     filterset_class = None
@@ -103,10 +118,7 @@ class ConsultationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return {**super().get_serializer_context(), "actor": getattr(self, "actor", None)}
 
     def _id(self) -> int:
-        pk = str(self.kwargs["pk"])
-        if not pk.isdigit():
-            raise NotFound()
-        return int(pk)
+        return int(self.kwargs["pk"])  # ASCII digits: the router's ID_PATTERN
 
     def get_object(self):
         return selectors.consultation_get(actor=self.actor, consultation_id=self._id())
@@ -125,7 +137,7 @@ class ConsultationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def ballots(self, request, pk):
-        # No scope check first: a representative of another community is told 403, not 404.
+        self.get_object()  # outside your scope it does not exist for you: 404, as for GET
         result = ballot_cast(actor=self.actor, consultation_id=self._id(), data=request.data)
         return self._answer(result.consultation.pk, status.HTTP_201_CREATED if result.created else 200)
 
@@ -134,8 +146,10 @@ class ConsultationViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         request=OptionsInput,
         responses={200: ConsultationOut, **ERRORS},
     )
-    @action(detail=True, methods=["post"])
-    def options(self, request, pk):
+    # Not named `options`: that is the HTTP OPTIONS handler, which would then run this write
+    # for an OPTIONS request to any consultation address.
+    @action(detail=True, methods=["post"], url_path="options", url_name="options")
+    def options_write(self, request, pk):
         self.get_object()  # nobody learns of a consultation outside their scope
         consultation = consultation_options_write(
             actor=self.actor, consultation_id=self._id(), data=request.data

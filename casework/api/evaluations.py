@@ -2,7 +2,9 @@
 
 Counts are integers; rates and the composite are strings with 4 decimal places ("0.8333"),
 hours strings with 2 ("9.50") or null when no clock stopped, so no float rounding creeps
-in between the frozen report and what clients read.
+in between the frozen report and what clients read. `rated` splits into `rated_resident`
+(through the resident's follow link) and `rated_callback` (staff on a callback, 回访); both
+count in the satisfaction rate. Reports frozen before that split give them as null.
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,8 +14,18 @@ from rest_framework.views import APIView
 
 from .. import evaluation_selectors
 from ..actors import actor_for_user
-from ..services.evaluation_figures import COUNTS, RATES, TIMES
+from ..services.evaluation_figures import COUNTS, RATES, RATING_SOURCE_COUNTS, TIMES
 from .serializers import ErrorOut
+from .views import LIST_ERRORS
+
+
+RATING_SOURCE_HELP = {
+    "rated_resident": "Of `rated`: rated by the resident through their follow link. "
+    "Null in reports frozen before ratings were counted by source.",
+    "rated_callback": "Of `rated`: recorded by staff on a callback (回访) for a resident "
+    "who had not rated. Null in reports frozen before ratings were counted by source.",
+}
+assert set(RATING_SOURCE_HELP) == set(RATING_SOURCE_COUNTS)
 
 
 def _row_serializer(name: str, *, named: bool):
@@ -27,6 +39,12 @@ def _row_serializer(name: str, *, named: bool):
             community=serializers.CharField(required=False),
         )
     fields.update({count: serializers.IntegerField() for count in COUNTS})
+    fields.update(
+        {
+            count: serializers.IntegerField(allow_null=True, help_text=help_text)
+            for count, help_text in RATING_SOURCE_HELP.items()
+        }
+    )
     fields.update({time: serializers.CharField(allow_null=True) for time in TIMES})
     fields.update({rate: serializers.CharField() for rate in RATES})
     return type(name, (serializers.Serializer,), fields)
@@ -54,6 +72,7 @@ class EvaluationReportView(APIView):
         summary="The frozen figures of one evaluation period, within your scope",
         responses={
             200: EvaluationReportOut,
+            **LIST_ERRORS,
             403: OpenApiResponse(ErrorOut, description="Not a supervisor, dispatcher or unit."),
             404: OpenApiResponse(ErrorOut, description="That period has not been run yet."),
         },

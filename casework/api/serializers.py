@@ -6,12 +6,34 @@ from rest_framework import serializers
 from ..ballot_secrecy import payload_for_reader
 from ..models import Case, CaseEvent, Category, Grid, SlaTimer, Unit
 from ..phone import phone_masked
+from ..privacy import (
+    TEXT_FIELDS,
+    payload_masked,
+    personal_data_masked,
+    reporter_names,
+    sees_personal_data,
+)
+
+
+def _choice_or_blank(model, name: str):
+    """A choice not made yet is served as "" (the contract's value): the schema lists ""
+    beside the choices (BlankEnum) rather than leave it out of the enum."""
+    field = model._meta.get_field(name)
+    return serializers.ChoiceField(
+        choices=field.choices, allow_blank=True, read_only=True, label=field.verbose_name
+    )
 
 
 class CaseOut(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     reporter_phone = serializers.SerializerMethodField()
-    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+    difficulty = _choice_or_blank(Case, "difficulty")
+    outcome = _choice_or_blank(Case, "outcome")
+    satisfaction = _choice_or_blank(Case, "satisfaction")
+    rating_source = _choice_or_blank(Case, "rating_source")
     deadlines = serializers.SerializerMethodField()
     consultation = serializers.SerializerMethodField()
 
@@ -25,6 +47,7 @@ class CaseOut(serializers.ModelSerializer):
             "title",
             "description",
             "channel",
+            "public_consent",
             "grid",
             "community",
             "address",
@@ -40,6 +63,7 @@ class CaseOut(serializers.ModelSerializer):
             "outcome",
             "satisfaction",
             "rating_comment",
+            "rating_source",
             "reject_reason",
             "duplicate_of",
             "created_at",
@@ -48,6 +72,15 @@ class CaseOut(serializers.ModelSerializer):
             "consultation",
         ]
         read_only_fields = fields
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        # What residents and staff typed is shown whole only to who may read the phone.
+        if not sees_personal_data(self.context.get("actor"), case):
+            names = reporter_names(case)
+            for name in TEXT_FIELDS:
+                data[name] = personal_data_masked(data[name], names=names)
+        return data
 
     def get_reporter_phone(self, case) -> str:
         actor = self.context["actor"]
@@ -70,9 +103,11 @@ class CaseOut(serializers.ModelSerializer):
 
 
 class CaseEventOut(serializers.ModelSerializer):
-    """Context `secret_consultations`: consultations whose ballots the reader may not see."""
+    """Context `secret_consultations`: consultations whose ballots the reader may not see;
+    `sees_personal_data` (default no: masked) and the case's `reporter_names`."""
 
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    from_state = _choice_or_blank(CaseEvent, "from_state")  # "" for the first event
     payload = serializers.SerializerMethodField()
 
     class Meta:
@@ -82,7 +117,10 @@ class CaseEventOut(serializers.ModelSerializer):
 
     def get_payload(self, event) -> dict:
         secret = self.context.get("secret_consultations", set())
-        return payload_for_reader(event.transition, event.payload, secret)
+        payload = payload_for_reader(event.transition, event.payload, secret)
+        if self.context.get("sees_personal_data", False):
+            return payload
+        return payload_masked(payload, names=self.context.get("reporter_names", ()))
 
 
 class GridOut(serializers.ModelSerializer):

@@ -1,10 +1,10 @@
-from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
+from django.urls import include, path, re_path
 
-from . import breaches, consultations, evaluations, views
+from ..door_errors import api_not_found
+from . import auth, breaches, consultations, evaluations, views
+from .routers import ApiRouter
 
-router = DefaultRouter()
+router = ApiRouter()
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("grids", views.GridViewSet, basename="grid")
 router.register("units", views.UnitViewSet, basename="unit")
@@ -13,11 +13,13 @@ router.register("breaches", breaches.BreachViewSet, basename="breach")
 router.register("consultations", consultations.ConsultationViewSet, basename="consultation")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path(
         "evaluations/<str:period>/",
         evaluations.EvaluationReportView.as_view(),
         name="evaluation-report",
     ),
     path("", include(router.urls)),
+    re_path(r"^", api_not_found),
 ]

@@ -1,9 +1,14 @@
 """The REST door: parse, find the actor, call one domain function, serialize."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from workflows.case_lifecycle import TRANSITION_METHODS
@@ -12,28 +17,50 @@ from .. import selectors
 from ..actors import actor_for_user
 from ..inputs import CollectInput
 from ..models import Case, Category, Grid, Unit
+from ..privacy import reporter_names, sees_personal_data
 from ..services.cases import case_collect, case_transition
 from .filters import CaseFilter
+from .pagination import GuardedCursorPagination
+from .routers import ID_PATTERN
 from .serializers import CaseEventOut, CaseOut, CategoryOut, ErrorOut, GridOut, UnitOut
 
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorOut, description=description)
+
+
+# What each kind of operation may answer besides its success, all as ErrorOut: the schema
+# describes what is served (tests/api/test_schemathesis.py holds every operation to it).
+LIST_ERRORS = {
+    400: _error("Invalid input (a filter, the cursor, the address); `fields` names each problem."),
+    401: _error("No valid token: send `Authorization: Token <token>`."),
+}
+READ_ERRORS = {**LIST_ERRORS, 404: _error("Not found in your scope.")}
 ERRORS = {
-    400: OpenApiResponse(ErrorOut, description="Invalid input; `fields` names each problem."),
-    403: OpenApiResponse(ErrorOut, description="Not allowed for this user."),
-    404: OpenApiResponse(ErrorOut, description="No such case in your scope."),
-    409: OpenApiResponse(ErrorOut, description="Wrong state or stale version."),
+    **READ_ERRORS,
+    403: _error("Not allowed for this user."),
+    409: _error("Wrong state or stale version."),
+    413: _error("The request body is too large."),
+    415: _error("The body is not JSON, a form or multipart."),
 }
 
 
-class CasePagination(CursorPagination):
+# SS-YYYYMM-NNNNNN (casework.services.references), with room to grow.
+REFERENCE_PATTERN = "[A-Za-z0-9-]{1,24}"
+
+
+class CasePagination(GuardedCursorPagination):
     ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CaseOut(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: CaseOut, **READ_ERRORS}),
+)
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CaseOut
     lookup_field = "reference"
+    lookup_value_regex = REFERENCE_PATTERN
     pagination_class = CasePagination
     filterset_class = CaseFilter
 
@@ -62,7 +89,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         description=(
             "Payload per transition, always with the case's `version`: "
             "classify {category, urgency, difficulty, unit}; accept {}; return {reason}; "
-            "resolve {result, outcome}; resolve_on_spot {result}; rate {satisfaction, comment}; "
+            "resolve {result, outcome}; resolve_on_spot {result}; "
+            "rate {satisfaction, comment, channel, called_at?}: staff record a callback (回访) for "
+            "a resident who has not rated — `comment` is what the resident said, `channel` "
+            "`phone` or `visit`, `called_at` (default now) between the resolution and now; the "
+            "round's one rating (the resident's own through their follow link is final), so a "
+            "second one is 409 `already_rated`; "
             "close {} (only the evaluation day sends {unrated: true}); reopen {reason}; reject {reason, duplicate_of?}; "
             "escalate {mode, options: [text | {text, unit}], place?, starts_at?} (place and "
             "starts_at for `on_site` and `hall`); decide {option} (a supervisor, once the vote "
@@ -75,7 +107,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={200: CaseOut, **ERRORS},
     )
     # Any name reaches the service, so an unknown one gets the JSON 404, not Django's page.
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/.]+)")
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]{1,40})")
     def transitions(self, request, reference, name):
         # Only the id: loading the case as the list shows it (joins, consultation subquery,
         # timers) cost a third of the request for nothing (BENCHMARKS.md, "API").
@@ -90,30 +122,51 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(self.get_serializer(case).data)
 
-    @extend_schema(responses={200: CaseEventOut(many=True), 404: ERRORS[404]})
+    @extend_schema(responses={200: CaseEventOut(many=True), **READ_ERRORS})
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request, reference):
         case = self.get_object()
         events = case.events.select_related("actor").order_by("seq")
         secret = selectors.consultations_with_secret_ballots(actor=self.actor, case=case)
         return Response(
-            CaseEventOut(events, many=True, context={"secret_consultations": secret}).data
+            CaseEventOut(
+                events,
+                many=True,
+                context={
+                    "secret_consultations": secret,
+                    "sees_personal_data": sees_personal_data(self.actor, case),
+                    "reporter_names": reporter_names(case),
+                },
+            ).data
         )
 
 
+def _reference_data(serializer):
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), **LIST_ERRORS}),
+        retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
+    )
+
+
+@_reference_data(GridOut)
 class GridViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Grid.objects.all()
     serializer_class = GridOut
     pagination_class = None
 
 
+@_reference_data(UnitOut)
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Unit.objects.filter(is_active=True)
     serializer_class = UnitOut
     pagination_class = None
 
 
+@_reference_data(CategoryOut)
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Category.objects.filter(is_active=True)
     serializer_class = CategoryOut
     pagination_class = None

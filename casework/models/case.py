@@ -51,12 +51,12 @@ class Case(CaseLifecycle):
     )
     rating_comment = models.TextField(_("rating comment"), blank=True)
     # The round's rating came from the resident or from a staff callback (回访); the monthly
-    # report counts them apart (docs/evaluation.md).
+    # report counts them apart (docs/security.md, "Ratings").
     rating_source = models.CharField(
         _("rating source"), max_length=10, choices=RatingSource.choices, blank=True
     )
     # The resident agreed that the case may appear in the public feed (Open311). Cases filed
-    # through a public door are public anyway (docs/residents.md).
+    # through a public door are public anyway (docs/privacy.md).
     public_consent = models.BooleanField(_("resident agreed to publication"), default=False)
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
     duplicate_of = models.ForeignKey(

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from workflows.case_states import State
 
+from ..input_guard import moment_in_range
 from ..models import Case, Category
+from ..privacy import case_texts
 from ..resident_selectors import expected_at, is_closed_for_open311
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -77,7 +79,7 @@ def service_definition_out(category: Category) -> dict:
     return {"service_code": category.code, "attributes": attributes}
 
 
-def _status_notes(case: Case) -> str:
+def _status_notes(case: Case, resolution: str) -> str:
     if case.state == State.REJECTED:
         if case.duplicate_of_id:
             return _("Not accepted: it repeats %(reference)s.") % {
@@ -88,27 +90,31 @@ def _status_notes(case: Case) -> str:
         note = _("Resolved: %(outcome)s.") % {"outcome": case.get_outcome_display()}
         if case.state == State.EVALUATING:
             note += " " + _("Waiting for the resident's evaluation.")
+        if resolution:
+            note += " " + _("What was done: %(resolution)s") % {"resolution": resolution}
         return note
     return str(case.get_state_display())
 
 
 def request_out(case: Case) -> dict:
     """A case as a GeoReport v2 service request. Never the reporter's name, phone or e-mail,
-    nor the resident's photo (that stays with the staff)."""
+    nor the resident's photo (that stays with the staff); phone and ID numbers and the
+    reporter's name in its texts are masked."""
     intake = getattr(case, "public_intake", None)
+    text = case_texts(case, masked=True)
     return {
         "service_request_id": case.reference,
         "status": "closed" if is_closed_for_open311(case) else "open",
-        "status_notes": _status_notes(case),
+        "status_notes": _status_notes(case, text.resolution),
         "service_name": case.category.name if case.category_id else None,
         "service_code": case.category.code if case.category_id else "",
-        "description": case.description,
+        "description": text.description,
         "agency_responsible": case.unit.name if case.unit_id else None,
         "service_notice": None,
         "requested_datetime": when(case.created_at),
         "updated_datetime": when(case.updated_at),
         "expected_datetime": when(expected_at(case)),
-        "address": case.address or None,
+        "address": text.address or None,
         "address_id": case.grid.code,
         "zipcode": None,
         "lat": float(case.lat) if case.lat is not None else None,
@@ -224,7 +230,15 @@ def _moment(name: str, raw: str) -> datetime:
         raise FilterError(
             _("%(name)s: give a date and time like 2026-05-01T00:00:00+08:00.") % {"name": name}
         )
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    try:
+        moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    except OverflowError:
+        moment = None
+    if moment is None or not moment_in_range(moment):
+        raise FilterError(
+            _("%(name)s: give a date between the years 2000 and 2099.") % {"name": name}
+        )
+    return moment
 
 
 def request_filters(params, *, now: datetime) -> dict:

@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from workflows.actors import Actor
 from workflows.case_lifecycle import (
+    CONDITION_CODES,
     CONDITION_FAILED,
     SYSTEM_SKIPS_CONDITIONS,
     TRANSITION_METHODS,
@@ -23,7 +24,7 @@ from workflows.case_lifecycle import (
 )
 
 from ..errors import Conflict, Forbidden, NotFound
-from ..inputs import TRANSITION_INPUTS, CollectInput, VersionInput, validated
+from ..inputs import TRANSITION_INPUTS, CollectInput, DoorCollectInput, VersionInput, validated
 from ..models import Case, CaseEvent
 from .consultations import consultation_decision_record, consultation_open
 from .references import reference_next
@@ -80,10 +81,12 @@ def _event_write(*, case: Case, transition: str, from_state: str, actor: Actor, 
 
 
 def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Case:
-    """File a new case. `channel` overrides the caller's choice for doors that fix it."""
+    """File a new case. `channel` overrides the caller's choice for doors that fix it; only
+    such a door (the residents': casework.services.resident) may set a resident channel,
+    while staff choose among the others and may record the resident's `public_consent`."""
     if channel is not None:
         data = {**data, "channel": channel}
-    clean = validated(CollectInput, data)
+    clean = validated(DoorCollectInput if channel is not None else CollectInput, data)
     grid = clean["grid"]
     if not may_collect(actor, grid_id=grid.pk, community_id=grid.community_id):
         raise Forbidden(_("You may not file cases for this grid."))
@@ -103,6 +106,7 @@ def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Cas
             reporter_phone=clean["reporter_phone"],
             category=clean["category"],
             urgency=clean["urgency"],
+            public_consent=clean["public_consent"],
             created_by_id=actor.user_id,
             created_at=now,
             updated_at=now,
@@ -115,7 +119,10 @@ def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Cas
             actor=actor,
             at=now,
             payload=_json_payload(
-                {k: clean[k] for k in ("channel", "grid", "category", "urgency")}
+                {
+                    k: clean[k]
+                    for k in ("channel", "grid", "category", "urgency", "public_consent")
+                }
             ),
         )
     return case
@@ -146,8 +153,8 @@ def transition_checked(
     # cases left unrated); everyone else must meet them.
     skips = actor.is_system and name in SYSTEM_SKIPS_CONDITIONS
     if not skips and not can_proceed(method):
-        raise Conflict(CONDITION_FAILED[name], code="condition_failed")
-    clean = validated(TRANSITION_INPUTS[name], payload, case=case, actor=actor)
+        raise Conflict(CONDITION_FAILED[name], code=CONDITION_CODES.get(name, "condition_failed"))
+    clean = validated(TRANSITION_INPUTS[name], payload, case=case, actor=actor, now=now)
     from_state = case.state
     before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
     transition_apply(case, TRANSITION_METHODS[name], skip_conditions=skips, **clean)

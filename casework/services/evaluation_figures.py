@@ -26,6 +26,10 @@ Definitions, per case (each case counted at most once per figure), W = [starts_a
   resolved = fixed + explained;
 - resolved_on_time: resolved, and none of its resolve clocks (started by the run) was late;
 - rated / satisfied / basically_satisfied / dissatisfied: a `rate` in W, by the latest one;
+  rated_resident / rated_callback: the same rating, by who gave it — the resident through
+  the follow link, or staff on a callback (回访) (payload `source`; a rating logged before
+  the payload said so: without a staff actor it was the resident's, as migration 0012 has
+  it). rated = rated_resident + rated_callback, and both count in the satisfaction rate;
 - reopened: a `reopen` in W, or one the evaluation day of this period made (its payload
   carries `"evaluation": period`; such a reopen counts for that period only);
 - breaches (+ breaches_<kind>): an SlaBreach recorded (breached_at) in W;
@@ -56,6 +60,8 @@ COUNTS = [
     "unable",
     "resolved_on_time",
     "rated",
+    "rated_resident",
+    "rated_callback",
     "satisfied",
     "basically_satisfied",
     "dissatisfied",
@@ -68,6 +74,9 @@ COUNTS = [
     "consultations",
     "rejected",
 ]
+# Counts a report holds only since ratings were counted by source: reports frozen before
+# lack them (`verify_evaluation` then leaves them out; readers show them as unknown).
+RATING_SOURCE_COUNTS = ["rated_resident", "rated_callback"]
 TIMES = ["respond_hours_mean", "respond_hours_p90", "resolve_hours_mean", "resolve_hours_p90"]
 RATES = ["response_rate", "resolution_rate", "satisfaction_rate", "composite"]
 FIGURES = COUNTS + TIMES + RATES
@@ -198,6 +207,9 @@ raw AS (
         CASE WHEN res.transition = 'resolve_on_spot' THEN 'fixed'
              ELSE {d.text("res.payload", "outcome")} END AS outcome,
         {d.text("rt.payload", "satisfaction")} AS rating,
+        COALESCE({d.text("rt.payload", "source")},
+                 CASE WHEN rt.actor_id IS NULL THEN 'resident' ELSE 'callback' END)
+            AS rating_source,
         COALESCE(k.respond_late, 0) AS respond_late,
         COALESCE(k.resolve_late, 0) AS resolve_late,
         COALESCE(b.breaches_respond, 0) AS breaches_respond,
@@ -228,6 +240,10 @@ SELECT case_id, grid_id, community_id, street_id, unit_id, category_id,
     CASE WHEN {settled} AND outcome IN ('fixed', 'explained') AND resolve_late = 0
          THEN 1 ELSE 0 END AS resolved_on_time,
     CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END AS rated,
+    CASE WHEN rating IS NOT NULL AND rating_source = 'resident' THEN 1 ELSE 0 END
+        AS rated_resident,
+    CASE WHEN rating IS NOT NULL AND rating_source = 'callback' THEN 1 ELSE 0 END
+        AS rated_callback,
     CASE WHEN rating = 'satisfied' THEN 1 ELSE 0 END AS satisfied,
     CASE WHEN rating = 'basically_satisfied' THEN 1 ELSE 0 END AS basically_satisfied,
     CASE WHEN rating = 'dissatisfied' THEN 1 ELSE 0 END AS dissatisfied,

@@ -9,6 +9,9 @@ Open311 extras and the photo. The follow token is the resident's proof: whoever 
 acts as `resident_of(case)`, which the rules let rate that one case.
 """
 
+import os
+import re
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -66,9 +69,18 @@ def photo_checked(upload) -> ContentFile:
     return ContentFile(upload.read(), name=f"photo{PHOTO_FORMATS[detected]}")
 
 
+# What a number is written with; a title never ends in part of one.
+_NUMBER_TAIL = re.compile(r"[\dXx+＋()（）\-－\s]+$")
+
+
 def _title(category, description: str) -> str:
     first_line = description.strip().splitlines()[0] if description.strip() else ""
     excerpt = Truncator(first_line).chars(TITLE_EXCERPT)
+    if excerpt != first_line:
+        # Cut before a number rather than through it: half a phone number is too short to
+        # be recognised and masked (casework.privacy), and would be shown as it is.
+        kept = os.path.commonprefix([excerpt, first_line])
+        excerpt = _NUMBER_TAIL.sub("", kept) + excerpt[len(kept) :]
     return f"{category.name} · {excerpt}"[:200] if excerpt else category.name
 
 
@@ -143,7 +155,8 @@ def resident_case_file(
 
 def resident_rate(*, token: str, version, data: dict) -> Case:
     """The resident rates their case through its follow link, once it is resolved
-    (`evaluating`). A case already rated (by them, or by the grid worker on their behalf)
+    (`evaluating`). Their rating is final for the round (staff cannot overwrite it:
+    `workflows.case_lifecycle`); a round already rated (by them, or on a staff callback)
     keeps that rating: the resident is told so (409)."""
     case = intake_by_token(token).case
     if case.satisfaction:

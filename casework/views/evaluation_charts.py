@@ -1,11 +1,18 @@
 """The report page's charts, drawn as SVG on the server by pygal (LGPL-3.0).
 
 No JavaScript and nothing from a CDN: pygal's optional tooltip script is switched off
-(`js=[]`) and its inline config script removed; the SVG is inlined in the page. Labels (unit names) are escaped by pygal's
-XML writer.
+(`js=[]`) and its inline config script removed; the SVG is inlined in the page. Labels (unit
+names) are escaped by pygal's XML writer.
+
+The site's Content-Security-Policy allows no inline style either, so the <style> pygal puts
+in each chart is removed too; the same rules, written once for every chart, are the static
+file casework/static/casework/charts.css, made by `stylesheet()`. A test compares the two:
+after changing STYLE or pygal, regenerate it with
+`.venv/bin/python -m casework.views.evaluation_charts > casework/static/casework/charts.css`.
 """
 
 import re
+import sys
 
 import pygal
 from django.utils.safestring import mark_safe
@@ -39,11 +46,33 @@ COMMON = {
 # pygal writes its configuration (labels included) into a <script> for its optional
 # tooltips; without that script it serves no purpose, so it is dropped.
 PYGAL_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+PYGAL_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
+# The hidden tooltip's inline style (charts.css hides it as well).
+TOOLTIP_STYLE = ' style="opacity: 0"'
+# pygal prefixes every rule with the chart's random id; the stylesheet uses the class every
+# chart's <svg> has instead.
+CHART_ID = re.compile(r"#chart-[0-9a-f-]{36}")
 
 
 def _svg(chart) -> str:
-    svg = PYGAL_SCRIPT.sub("", chart.render(is_unicode=True))
+    svg = chart.render(is_unicode=True)
+    svg = PYGAL_STYLE.sub("", PYGAL_SCRIPT.sub("", svg)).replace(TOOLTIP_STYLE, "")
     return mark_safe(svg)
+
+
+def stylesheet() -> str:
+    """pygal's rules for our STYLE, for charts of up to as many series as STYLE has colours."""
+    chart = pygal.Line(**COMMON)
+    for index in range(len(STYLE.colors)):
+        chart.add(str(index), [index])
+    css = PYGAL_STYLE.search(chart.render(is_unicode=True)).group(1)
+    css = CHART_ID.sub(".pygal-chart", css.replace("&gt;", ">"))
+    rules = [rule.strip() + "}" for rule in css.split("}") if rule.strip()]
+    rules.append(".pygal-chart .tooltip{opacity:0}")  # in place of the inline style dropped
+    return (
+        "/* Made by casework/views/evaluation_charts.py stylesheet() from pygal's own rules:"
+        " do not edit. */\n" + "\n".join(rules) + "\n"
+    )
 
 
 def rates_over_months(history: list[dict]) -> str:
@@ -93,3 +122,7 @@ def breaches_by_kind(totals: dict | None) -> str:
     chart.y_labels = list(range(0, top + step, step))
     chart.add(_("Cases"), values)
     return _svg(chart)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(stylesheet())

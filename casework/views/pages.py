@@ -19,6 +19,7 @@ from ..ballot_secrecy import payload_for_reader
 from ..errors import Conflict, Invalid
 from ..forms import TRANSITION_FORMS, CollectForm
 from ..phone import phone_masked
+from ..privacy import payload_masked, reporter_names
 from ..services.cases import case_collect, case_transition
 from .access import staff_page
 from .deadlines import deadlines
@@ -180,6 +181,8 @@ def _case_page(request, actor, case, *, error=None, failed=None, status=200):
     secret = selectors.consultations_with_secret_ballots(actor=actor, case=case)
     for event in events:  # shown, never saved: how parties voted stays hidden till it may be read
         event.payload = payload_for_reader(event.transition, event.payload, secret)
+        if not sees_phone:  # results, reasons and comments mask personal data like the case
+            event.payload = payload_masked(event.payload, names=reporter_names(case))
     context = {
         "case": case,
         "reporter_phone": case.reporter_phone if sees_phone else phone_masked(case.reporter_phone),

@@ -3,13 +3,14 @@ once it is resolved. Plus the one staff view that belongs to them: the resident'
 
 What a resident sees of their case (the follow page): its reference, state, category,
 place, the handling unit once assigned, when it should be resolved (the SLA), and once
-resolved the outcome and what was done (phone numbers in it masked). Its timeline shows the
-steps a resident can follow (casework.resident_selectors.PUBLIC_TRANSITIONS) with their
-times only: never who acted, never reasons, ballots or internal returns and pauses.
+resolved the outcome and what was done. Its timeline shows the steps a resident can follow
+(casework.resident_selectors.PUBLIC_TRANSITIONS) with their times only: never who acted,
+never reasons, ballots or internal returns and pauses. Anyone holding the link reads these
+pages, so every text on them has its phone and ID numbers and the reporter's name masked
+(casework.privacy, docs/privacy.md).
 """
 
 import mimetypes
-import re
 from dataclasses import dataclass
 
 from django import forms
@@ -28,7 +29,7 @@ from workflows.case_states import Channel, Satisfaction, State
 from .. import resident_selectors, selectors
 from ..errors import Conflict, Invalid, NotFound
 from ..forms import DisplayForm
-from ..phone import phone_masked
+from ..privacy import case_texts
 from ..ratelimit import public_submit_over_limit, retry_after_seconds
 from ..services.resident import PHOTO_FORMATS, resident_case_file, resident_rate
 from .access import staff_page
@@ -46,14 +47,6 @@ PUBLIC_LABELS = {
     "close": gettext_lazy("Closed"),
     "reject": gettext_lazy("Not accepted"),
 }
-# Runs of 7+ digits read as phone numbers and are masked like the staff pages mask them.
-_PHONE_LIKE = re.compile(r"\d{7,}")
-
-
-def phones_masked(text: str) -> str:
-    return _PHONE_LIKE.sub(lambda match: phone_masked(match.group()), text or "")
-
-
 # ---------------------------------------------------------------- forms (display only)
 
 
@@ -226,7 +219,7 @@ def follow(request, token):
         "case": case,
         "steps": steps,
         "expected_at": resident_selectors.expected_at(case),
-        "resolution": phones_masked(case.resolution),
+        "text": case_texts(case, masked=True),
         "may_rate": resident_selectors.resident_may_rate(case),
         "follow_url": request.build_absolute_uri(reverse("public-follow", args=[token])),
         "token": token,
@@ -264,7 +257,7 @@ def _rate_page(request, case, token, form, *, error=None, status=200):
         "form": form,
         "token": token,
         "may_rate": resident_selectors.resident_may_rate(case),
-        "resolution": phones_masked(case.resolution),
+        "text": case_texts(case, masked=True),
         "error": error,
     }
     return render(request, "public/rate.html", context, status=status)

@@ -7,7 +7,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, State, Urgency
+from workflows.case_states import (
+    CallbackChannel,
+    Channel,
+    Difficulty,
+    Outcome,
+    RatingSource,
+    Satisfaction,
+    State,
+    Urgency,
+)
 from workflows.consultation_states import ABSTAIN, Mode
 from workflows.sla_rules import TimerKind
 
@@ -54,7 +63,10 @@ DETAIL_LABELS = {
     "reason": (_("Reason"), None),
     "satisfaction": (_("Satisfaction"), Satisfaction),
     "comment": (_("Comment"), None),
+    "source": (_("Rating from"), RatingSource),
+    "called_at": (_("Called at"), None),
     "duplicate_of": (_("Duplicate of"), None),
+    "public_consent": (_("The resident agreed to publication"), None),
     "clock": (_("Clock"), TimerKind),
     "due_at": (_("Was due"), None),
     # The evaluation day's closes and reopens (DESIGN.md §6).
@@ -71,6 +83,11 @@ DETAIL_LABELS = {
     "winner": (_("Winning plan"), None),
     "present": (_("Parties present"), None),
 }
+# Where a transition's payload key means something else than elsewhere: a callback's
+# `channel` is how the resident was reached, not how the case came in.
+TRANSITION_DETAIL_LABELS = {
+    "rate": {"channel": (_("Reached by"), CallbackChannel)},
+}
 # Payload keys holding an id, and the model it points at.
 DETAIL_MODELS = {
     "grid": Grid,
@@ -80,7 +97,7 @@ DETAIL_MODELS = {
     "winner": ConsultationOption,
 }
 # Payload keys holding an ISO 8601 time, shown in the local time like the event's own.
-DETAIL_TIMES = {"due_at", "starts_at"}
+DETAIL_TIMES = {"due_at", "starts_at", "called_at"}
 # Payload keys holding lists, and how to put them in words.
 DETAIL_LISTS = {
     "options": lambda options: "; ".join(
@@ -120,7 +137,7 @@ def timeline(events: list[CaseEvent]) -> list[TimelineEntry]:
                 who=_who(event),
                 to_state=event.to_state,
                 to_state_label=_state_label(event.to_state),
-                details=_details(event.payload or {}, names),
+                details=_details(event.payload or {}, names, event.transition),
             )
         )
     return entries
@@ -145,12 +162,13 @@ def _names_for(events) -> dict[tuple[str, object], str]:
     return names
 
 
-def _details(payload: dict, names: dict) -> list[tuple[str, object]]:
+def _details(payload: dict, names: dict, transition: str = "") -> list[tuple[str, object]]:
     details = []
+    labels = {**DETAIL_LABELS, **TRANSITION_DETAIL_LABELS.get(transition, {})}
     for key, value in payload.items():
         if value is None or value == "" or value is False or key in DETAIL_HIDDEN:
             continue
-        label, choices = DETAIL_LABELS.get(key, (key, None))
+        label, choices = labels.get(key, (key, None))
         if value is True:
             value = _("yes")
         elif choices is not None and value in choices.values:

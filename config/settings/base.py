@@ -46,9 +46,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed, expiring (README "Sign-in")
+    "axes",  # failed sign-ins, lockouts and their audit (README "Sign-in")
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as our own static files (SECURITY.md)
     "casework",
     # The six-party consultation runs on viewflow's workflow engine (AGPL-3.0, used
     # unmodified). `workflows` is an app only so viewflow can name the flow it holds.
@@ -61,14 +63,18 @@ VIEWFLOW = {"AUTOREGISTER": False}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "casework.middleware.HostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into 429 (casework.signin_throttle).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,11 +113,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -132,7 +133,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api.token_auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -148,13 +149,21 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "workflows.case_states.State",
+        "ChannelEnum": "workflows.case_states.Channel",
+        "StaffChannelEnum": "workflows.case_states.STAFF_CHANNELS",
         "PartyEnum": "workflows.consultation_states.PARTIES",
     },
+    # /api/docs/ and /api/redoc/ load their scripts from our static files, not a CDN that
+    # offices in China often cannot reach (and the CSP would refuse).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# With a host named, kombu does not warn "No hostname was supplied" on every connection.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 BROKER_DIR = VAR_DIR / "broker"
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
@@ -168,17 +177,58 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery 6's defaults, chosen now so the worker does not warn about their change. A task
+# whose message the broker hands out again after a lost connection (acks_late) is cancelled
+# here rather than run twice at once.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE: dict = {}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # A refused request (4xx) is one line, "GET /path 404 Not Found"; a 5xx keeps its
+    # traceback (config/request_logging.py).
+    "filters": {"client_errors_one_line": {"()": "config.request_logging.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_one_line"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Without handlers of its own (Django's default adds a console one under DEBUG), so every
+    # django.* record passes the filter above once.
+    "loggers": {"django": {"level": LOG_LEVEL, "propagate": True}},
 }
+
+# ---------------------------------------------------------------- security headers (SECURITY.md)
+# Content-Security-Policy on every response: scripts, styles, fonts and images only from our
+# own origin (whitenoise), no inline script or style, no plugins, no framing. Pages keep
+# their JavaScript in casework/static/casework/*.js and wire it with data-* attributes;
+# views that need more widen it for themselves (csp.decorators, e.g. the API docs in
+# config/api_docs.py). CSP_REPORT_URI, when set, receives the browsers' violation reports.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+# Where to report a security problem: shown at /.well-known/security.txt (RFC 9116) when set.
+SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root
 
@@ -288,3 +338,52 @@ CACHES = {
 RATELIMIT_USE_CACHE = "ratelimit"
 # Behind a proxy, the header holding the client's address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+
+
+# ---------------------------------------------------------------- sign-in (README "Sign-in")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 8, 8, 128)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before any password is checked.
+    "casework.signin_throttle.SigninBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Wrong passwords allowed per account, and per client address (a whole office may share one
+# NAT address), within SIGNIN_LOCK_MINUTES; one more locks that account or address until
+# that long after its last failure. A success clears the account's count.
+SIGNIN_ACCOUNT_FAILURES = env_int("SIGNIN_ACCOUNT_FAILURES", 5, 1, 100)
+SIGNIN_ADDRESS_FAILURES = env_int("SIGNIN_ADDRESS_FAILURES", 30, 1, 10000)
+SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15, 1, 24 * 60)
+AXES_HANDLER = "casework.signin_throttle.SigninAttempts"
+AXES_FAILURE_LIMIT = 1  # SigninAttempts counts failures past the nearer allowance
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCK_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout do not extend it: an office retrying behind a locked
+# address gets back in SIGNIN_LOCK_MINUTES after the last real failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept for the admin (the audit)
+AXES_VERBOSE = False  # no banner on every start; attempts are still logged
+AXES_CLIENT_IP_CALLABLE = "casework.signin_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "casework.signin_throttle.lockout_response"
+# API tokens (django-rest-knox): lapse after API_TOKEN_IDLE_HOURS unused, and at the latest
+# API_TOKEN_MAX_DAYS after sign-in. Use renews a token at most once a minute (one write).
+API_TOKEN_IDLE_HOURS = env_int("API_TOKEN_IDLE_HOURS", 8, 1, 24 * 30)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 7, 1, 365)
+if API_TOKEN_IDLE_HOURS > API_TOKEN_MAX_DAYS * 24:
+    raise ImproperlyConfigured("API_TOKEN_IDLE_HOURS must not exceed 24 × API_TOKEN_MAX_DAYS.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_IDLE_HOURS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(days=API_TOKEN_MAX_DAYS),
+    "MIN_REFRESH_INTERVAL": 60,
+}
+# seed_demo's users share one known password: config.settings.production refuses it.
+DEMO_DATA_ALLOWED = True

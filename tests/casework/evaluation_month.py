@@ -4,11 +4,11 @@
 Thirteen cases, one per path, each step at a stated time (default SLA policies: respond one
 working day, urgent 2 h; resolve 7 days):
 
-A  on time all the way, satisfied                       → evaluation day closes it
+A  on time all the way, satisfied (the resident)       → evaluation day closes it
 B  late response and late resolve (both breaches recorded by sweeps), explained,
-   basically satisfied                                  → closes it
+   basically satisfied (a callback)                     → closes it
 C  returned by property-1, reassigned to dept-urban, resolved "not responsible",
-   dissatisfied                                          → reopens it
+   dissatisfied (the resident)                           → reopens it
 D  settled on the spot on Nov 3, never rated (> 7 days) → closes it as unrated
 E  settled on the spot on Nov 18, never rated, filed with category mun-lighting → carried
 F  filed in grid C1-G2 and rejected
@@ -16,11 +16,16 @@ G  filed in October, dispatched Oct 22 (in the period), resolved late as "unable
    rated                                                 → closes it as unrated
 H  dispatched Nov 18, never answered: its respond clock runs past due at the run, and no
    sweep recorded that
-I  settled on the spot in October, rated satisfied Nov 10 → closes it
-J  resolved, reopened by the supervisor, resolved again, satisfied → closes it
+I  settled on the spot in October, rated satisfied Nov 10 (the resident) → closes it
+J  resolved, reopened by the supervisor, resolved again, satisfied (the resident)
+                                                         → closes it
 K  dispatched, then escalated to a consultation
 L  resolved exactly 7 days before the run, never rated  → carried (not MORE than 7 days)
-M  community C2 (grid C2-G1, unit property-2), satisfied, closed by hand on Nov 14
+M  community C2 (grid C2-G1, unit property-2), satisfied (a callback by its grid worker),
+   closed by hand on Nov 14
+
+Residents rate through their follow link (the door acts as `resident_of(case)`); staff
+record callbacks (回访) for the others. Ratings: 4 by residents (A C I J), 2 on callbacks (B M).
 """
 
 from datetime import datetime
@@ -28,10 +33,12 @@ from datetime import datetime
 import time_machine
 
 from casework.models import Case, CaseEvent, Category
+from casework.services.cases import case_transition
 from casework.services.evaluation_run import evaluation_run
 from casework.services.sla_sweep import sla_sweep
 from casework.services.sla_timers import timers_apply
 from tests.factories import case_file, case_move
+from workflows.actors import resident_of
 from workflows.working_time import SHANGHAI
 
 RUN = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
@@ -77,6 +84,15 @@ class Month:
         with time_machine.travel(moment, tick=False):
             self.cases[name] = case_move(self.cases[name], (user, transition, payload or {}))
 
+    def resident_rates(self, name, moment, satisfaction):
+        """What the follow link's rate page does once it has found the case by its token."""
+        case = self.cases[name]
+        with time_machine.travel(moment, tick=False):
+            self.cases[name] = case_transition(
+                actor=resident_of(case.pk), case_id=case.pk, name="rate",
+                payload={"satisfaction": satisfaction, "comment": ""}, version=case.version,
+            )
+
     def classify(self, name, moment, unit="property-1", user=None):
         self.do(name, moment, user or self.dispatcher, "classify",
                 self.demo.classify_payload(unit=unit))
@@ -84,7 +100,7 @@ class Month:
     def build(self) -> None:
         gw, disp, um, admin = self.gridworker, self.dispatcher, self.unitmember, self.admin
         fixed = {"result": "已处理", "outcome": "fixed"}
-        rate = lambda s: {"satisfaction": s, "comment": ""}
+        callback = lambda s: {"satisfaction": s, "comment": "电话回访：还可以", "channel": "phone"}
 
         # The period before: I settled on the spot, G filed.
         self.file("I", at(10, 10, 10))
@@ -115,9 +131,9 @@ class Month:
         self.do("A", at(11, 5, 10), um, "resolve", fixed)
         self.do("J", at(11, 5, 10), um, "resolve", fixed)
         self.do("C", at(11, 6, 9), admin, "resolve", {"result": "非职责", "outcome": "not_responsible"})
-        self.do("A", at(11, 6, 10), gw, "rate", rate("satisfied"))
-        self.do("J", at(11, 6, 10), gw, "rate", rate("satisfied"))
-        self.do("C", at(11, 9, 9), gw, "rate", rate("dissatisfied"))
+        self.resident_rates("A", at(11, 6, 10), "satisfied")
+        self.resident_rates("J", at(11, 6, 10), "satisfied")
+        self.resident_rates("C", at(11, 9, 9), "dissatisfied")
         self.file("K", at(11, 9, 9))
         self.file("L", at(11, 9, 9))
         self.classify("K", at(11, 9, 10))
@@ -126,14 +142,14 @@ class Month:
         self.do("L", at(11, 9, 11), um, "accept")
         self.file("M", at(11, 10, 9), self.outsider, grid=self.demo.grid("C2-G1").pk)
         self.classify("M", at(11, 10, 10), unit="property-2", user=admin)
-        self.do("I", at(11, 10, 10), gw, "rate", rate("satisfied"))
+        self.resident_rates("I", at(11, 10, 10), "satisfied")
         self.do("M", at(11, 10, 12), admin, "accept")
         self.sweep(at(11, 11, 12))  # B's resolve clock (due Nov 11 10:00) is breached
         self.do("B", at(11, 12, 10), um, "resolve", {"result": "已解释", "outcome": "explained"})
         self.do("M", at(11, 12, 12), admin, "resolve", fixed)
         self.do("L", at(11, 13, 9), um, "resolve", fixed)
-        self.do("B", at(11, 13, 10), gw, "rate", rate("basically_satisfied"))
-        self.do("M", at(11, 13, 10), self.outsider, "rate", rate("satisfied"))
+        self.do("B", at(11, 13, 10), gw, "rate", callback("basically_satisfied"))
+        self.do("M", at(11, 13, 10), self.outsider, "rate", callback("satisfied"))
         self.do("M", at(11, 14, 10), admin, "close")
         lighting = Category.objects.get(code="mun-lighting").pk
         self.file("E", at(11, 18, 9), category=lighting)

@@ -78,6 +78,7 @@ def test_grid_worker_files_a_case_with_every_optional_field(demo, api, valid):
         "grid": demo.grid("C1-G1").pk,
         "category": category.pk,
         "urgency": "urgent",
+        "public_consent": False,
     }
     assert event.at == case.created_at
 

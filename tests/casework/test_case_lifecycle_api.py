@@ -47,7 +47,8 @@ def test_case_goes_from_filing_to_closed_through_the_api(demo, api):
 
     classify = {"category": category.pk, "urgency": "urgent", "difficulty": "small", "unit": unit.pk}
     resolve = {"result": "已更换灯泡。", "outcome": "fixed"}
-    rate = {"satisfaction": "satisfied", "comment": "很快"}
+    # The resident did not rate through a follow link: the grid worker calls back (回访).
+    rate = {"satisfaction": "satisfied", "comment": "很快", "channel": "phone"}
     story = [
         ("dispatcher", "classify", classify, "classified"),
         ("unitmember", "accept", {}, "handling"),
@@ -69,14 +70,19 @@ def test_case_goes_from_filing_to_closed_through_the_api(demo, api):
         "small",
     )
     assert (case.resolution, case.outcome) == ("已更换灯泡。", "fixed")
-    assert (case.satisfaction, case.rating_comment) == ("satisfied", "很快")
+    assert (case.satisfaction, case.rating_comment, case.rating_source) == (
+        "satisfied", "很快", "callback",
+    )  # fmt: skip
+    rated_at = case.events.get(seq=5).at.isoformat()  # called "now": at the event's time
     assert _event_rows(reference) == [
         (1, "collect", "", "collected", "gridworker",
-         {"channel": "hall", "grid": grid.pk, "category": None, "urgency": "normal"}),
+         {"channel": "hall", "grid": grid.pk, "category": None, "urgency": "normal",
+          "public_consent": False}),
         (2, "classify", "collected", "classified", "dispatcher", classify),
         (3, "accept", "classified", "handling", "unitmember", {}),
         (4, "resolve", "handling", "evaluating", "unitmember", resolve),
-        (5, "rate", "evaluating", "evaluating", "gridworker", rate),
+        (5, "rate", "evaluating", "evaluating", "gridworker",
+         {**rate, "source": "callback", "called_at": rated_at}),
         (6, "close", "evaluating", "closed", "dispatcher", {}),
     ]  # fmt: skip
 
@@ -130,7 +136,8 @@ def test_grid_worker_settles_a_small_matter_on_the_spot(demo, api):
         {"result": "现场协调，车主已挪车。"},
     )  # fmt: skip
 
-    _run(api, "gridworker", reference, "rate", 2, satisfaction="basically_satisfied")
+    _run(api, "gridworker", reference, "rate", 2, satisfaction="basically_satisfied",
+         comment="车已挪走，还行", channel="visit")
     closed = _run(api, "dispatcher", reference, "close", 3)
     assert (closed["state"], closed["version"], closed["satisfaction"]) == (
         "closed",
@@ -178,7 +185,8 @@ def test_supervisor_reopens_a_dissatisfied_case_for_more_handling(demo, api):
     _run(api, "dispatcher", reference, "classify", 1, **demo.classify_payload())
     _run(api, "unitmember", reference, "accept", 2)
     _run(api, "unitmember", reference, "resolve", 3, result="已解释", outcome="explained")
-    _run(api, "gridworker", reference, "rate", 4, satisfaction="dissatisfied", comment="没解决")
+    _run(api, "gridworker", reference, "rate", 4, satisfaction="dissatisfied", comment="没解决",
+         channel="phone")
 
     body = _run(api, "supervisor", reference, "reopen", 5, reason="居民不满意，重新办理。")
     assert (body["state"], body["version"], body["satisfaction"], body["rating_comment"]) == (
@@ -187,6 +195,7 @@ def test_supervisor_reopens_a_dissatisfied_case_for_more_handling(demo, api):
         "",
         "",
     )
+    assert body["rating_source"] == ""  # the next round is rated afresh
     assert _event_rows(reference)[-1][1:] == (
         "reopen", "evaluating", "handling", "supervisor", {"reason": "居民不满意，重新办理。"}
     )  # fmt: skip

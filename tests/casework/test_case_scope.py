@@ -48,7 +48,8 @@ def test_outsider_gets_404_reading_another_communitys_case(demo, api, suffix):
     [
         ("collected", "resolve_on_spot", {"result": "现场解决"}),
         ("collected", "reject", {"reason": "无效"}),
-        ("evaluating", "rate", {"satisfaction": "dissatisfied"}),
+        ("evaluating", "rate",
+         {"satisfaction": "dissatisfied", "comment": "不满意", "channel": "phone"}),
     ],
 )
 def test_outsider_gets_404_acting_on_another_communitys_case(demo, api, state, name, payload):

@@ -30,7 +30,8 @@ def test_evaluation_day_closes_a_rated_case_as_the_system(demo):
 
 def test_evaluation_day_reopens_a_dissatisfied_case_as_the_system(demo):
     case = demo.case_in("evaluating")
-    case = _run(case, actor_of(demo.user("gridworker")), "rate", {"satisfaction": "dissatisfied"})
+    case = _run(case, actor_of(demo.user("gridworker")), "rate",
+                {"satisfaction": "dissatisfied", "comment": "还是漏水", "channel": "phone"})
 
     reopened = _run(case, SYSTEM, "reopen", {"reason": "居民不满意"})
 
@@ -112,7 +113,7 @@ def test_superuser_may_run_the_whole_lifecycle_anywhere(demo):
         ("classify", demo.classify_payload("property-2")),
         ("accept", {}),
         ("resolve", {"result": "已处理", "outcome": "fixed"}),
-        ("rate", {"satisfaction": "satisfied"}),
+        ("rate", {"satisfaction": "satisfied", "comment": "满意", "channel": "visit"}),
         ("close", {}),
     ]:
         case = _run(case, admin, name, payload)

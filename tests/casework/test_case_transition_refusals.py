@@ -5,21 +5,10 @@ state, version, row and event log stay exactly as they were."""
 import pytest
 
 from casework.models import Membership, Role
-from tests.factories import case_file, case_snapshot, consultation_of, transition_url
+from tests.factories import Demo, case_file, case_snapshot, consultation_of, transition_url
 from workflows.case_lifecycle import TRANSITION_METHODS
 
-STATES = [
-    "collected",
-    "classified",
-    "handling",
-    "handling_suspended",
-    "evaluating",
-    "evaluating_rated",
-    "closed",
-    "rejected",
-    "consultation",
-    "consultation_undecided",
-]
+STATES = list(Demo.STATES)
 
 # Where each transition may start (evaluating_rated is evaluating with a rating).
 ALLOWED_FROM = {
@@ -30,7 +19,7 @@ ALLOWED_FROM = {
     "resolve": {"handling", "handling_suspended"},
     "suspend": {"handling"},
     "resume": {"handling_suspended"},
-    "rate": {"evaluating", "evaluating_rated"},
+    "rate": {"evaluating"},
     "close": {"evaluating_rated"},
     "reopen": {"evaluating", "evaluating_rated"},
     "reject": {"collected", "classified"},
@@ -65,7 +54,8 @@ def _payload(demo, name):
         "resolve": {"result": "已处理", "outcome": "fixed"},
         "suspend": {"reason": "等待第三方"},
         "resume": {},
-        "rate": {"satisfaction": "satisfied", "comment": ""},
+        # Staff rate only as a callback (回访): what the resident said, and how reached.
+        "rate": {"satisfaction": "satisfied", "comment": "满意", "channel": "phone"},
         "close": {},
         "reopen": {"reason": "重新办理"},
         "reject": {"reason": "不予受理"},
@@ -108,14 +98,15 @@ def test_transition_from_the_wrong_state_is_409_and_changes_nothing(demo, api, n
     response = _post(api, runner, case, name, _payload(demo, name))
 
     # Right state, failing condition: close without a rating, suspend twice, resume unpaused,
-    # decide while the parties are still voting.
+    # decide while the parties are still voting, rate a round already rated.
     conditions = {
-        ("close", "evaluating"),
-        ("suspend", "handling_suspended"),
-        ("resume", "handling"),
-        ("decide", "consultation"),
+        ("close", "evaluating"): "condition_failed",
+        ("suspend", "handling_suspended"): "condition_failed",
+        ("resume", "handling"): "condition_failed",
+        ("decide", "consultation"): "condition_failed",
+        ("rate", "evaluating_rated"): "already_rated",
     }
-    expected = "condition_failed" if (name, state) in conditions else "invalid_state"
+    expected = conditions.get((name, state), "invalid_state")
     _assert_error(response, 409, expected)
     assert case_snapshot(case) == before
 
@@ -139,8 +130,8 @@ WRONG_ROLE = [
     ("resolve", "handling", "dispatcher", 403),
     ("resolve", "handling", "gridworker", 403),
     ("resolve", "handling", "supervisor", 403),
-    ("rate", "evaluating", "dispatcher", 403),
     ("rate", "evaluating", "unitmember", 403),
+    ("rate", "evaluating", "residents_committee", 403),
     ("rate", "evaluating", "supervisor", 403),
     ("close", "evaluating_rated", "gridworker", 403),
     ("close", "evaluating_rated", "unitmember", 403),
@@ -310,6 +301,13 @@ def test_form_encoded_version_is_understood(demo, api):
         ("resolve", "handling", "unitmember", {"outcome": "solved"}, "outcome"),
         ("resolve", "handling", "unitmember", {"result": ""}, "result"),
         ("rate", "evaluating", "gridworker", {"satisfaction": "thrilled"}, "satisfaction"),
+        ("rate", "evaluating", "gridworker", {"comment": ""}, "comment"),
+        ("rate", "evaluating", "gridworker", {"channel": ""}, "channel"),
+        ("rate", "evaluating", "dispatcher", {"channel": "fax"}, "channel"),
+        ("rate", "evaluating", "gridworker", {"called_at": "yesterday"}, "called_at"),
+        # The pinned clock says 2026-12-03 10:00 (Beijing), when the case was also resolved.
+        ("rate", "evaluating", "gridworker", {"called_at": "2026-12-03T11:00:00+08:00"}, "called_at"),
+        ("rate", "evaluating", "dispatcher", {"called_at": "2026-12-03T09:59:00+08:00"}, "called_at"),
         ("return", "classified", "unitmember", {"reason": ""}, "reason"),
         ("reject", "collected", "dispatcher", {"duplicate_of": "SS-209901-000001"}, "duplicate_of"),
         ("escalate", "classified", "dispatcher", {"mode": "by_phone"}, "mode"),

@@ -92,14 +92,17 @@ def test_only_one_of_many_simultaneous_accepts_wins(live_server, demo):
 
 
 def test_only_one_of_many_simultaneous_ratings_counts(live_server, demo):
-    # rate leaves the state as it is, so only the row lock and version stand between
-    # these requests and a lost update.
+    # rate leaves the state as it is, so only the row lock, the version and the one rating
+    # a round stand between these callbacks and a lost update.
     case = demo.case_in("evaluating")
     before = case_snapshot(case)
     headers = _token(live_server, "gridworker")
     url = f"/api/v1/cases/{case.reference}/transitions/rate/"
     verdicts = ["satisfied", "basically_satisfied", "dissatisfied"] * (THREADS // 3)
-    bodies = [(url, headers, {"version": case.version, "satisfaction": v}) for v in verdicts]
+    callback = {"comment": "电话回访", "channel": "phone"}
+    bodies = [
+        (url, headers, {"version": case.version, "satisfaction": v, **callback}) for v in verdicts
+    ]
 
     responses = _all_at_once(live_server, bodies)
 

@@ -12,7 +12,7 @@ from viewflow.workflow.models import Task
 
 from casework.models import Notification, SlaBreach, SlaTimer
 from casework.services.sla_sweep import sla_sweep
-from tests.factories import case_file, case_move, consultation_of, consultation_url
+from tests.factories import PASSWORD, case_file, case_move, consultation_of, consultation_url
 from workflows.consultation_flow import ConsultationFlow
 from workflows.consultation_states import PARTIES
 from workflows.working_time import SHANGHAI
@@ -261,7 +261,11 @@ def test_minutes_and_attendance_after_the_meeting(demo, api):
 
     with time_machine.travel(starts + timedelta(hours=2), tick=False):
         assert api("property").post(url, minutes).status_code == 403
-        response = api("dispatcher").post(url, minutes)
+        # The next day: yesterday's token has lapsed, the dispatcher signs in again.
+        dispatcher = api(None)
+        signed_in = dispatcher.post("/api/v1/auth/token/", {"username": "dispatcher", "password": PASSWORD})
+        dispatcher.credentials(HTTP_AUTHORIZATION=f"Token {signed_in.json()['token']}")
+        response = dispatcher.post(url, minutes)
 
     assert response.status_code == 200, response.content
     body = response.json()

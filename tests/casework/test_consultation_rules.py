@@ -277,7 +277,9 @@ def test_a_member_of_another_community_cannot_vote(demo, api, voting):
 
     response = ballot(api, "outsider", consultation, a)
 
-    assert response.status_code == 403, response.content
+    # Another community's consultation is not theirs to see: 404, as a GET answers.
+    assert response.status_code == 404, response.content
+    assert api("outsider").get(consultation_url(consultation.pk)).status_code == 404
     assert not Ballot.objects.exists()
 
 

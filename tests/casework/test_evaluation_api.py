@@ -35,6 +35,8 @@ def test_the_report_has_the_contract_shape(month, api):
     assert (totals["received"], totals["dispatched"], totals["resolved"]) == (11, 9, 7)
     assert (totals["response_rate"], totals["resolution_rate"], totals["satisfaction_rate"],
             totals["composite"]) == ("0.7778", "0.6364", "0.8333", "0.7293")
+    # Ratings by who gave them; the satisfaction rate, (4 + 1)/6, counts both.
+    assert (totals["rated"], totals["rated_resident"], totals["rated_callback"]) == (6, 4, 2)
     unit = body["units"][0]
     assert (unit["code"], unit["name"], unit["rank"]) == ("property-2", "幸福家园物业公司", 1)
     assert "rank" not in body["communities"][0]
@@ -79,3 +81,22 @@ def test_anonymous_callers_are_refused(month, api):
 def test_the_schema_documents_the_endpoint(api):
     schema = api("supervisor").get("/api/schema/?format=json").json()
     assert "/api/v1/evaluations/{period}/" in schema["paths"]
+    row = schema["components"]["schemas"]["EvaluationRowOut"]["properties"]
+    for name in ("rated_resident", "rated_callback"):
+        assert row[name]["type"] == "integer" and row[name]["nullable"] is True
+        assert "Of `rated`" in row[name]["description"]
+    assert "callback" in row["rated_callback"]["description"]
+
+
+def test_a_report_frozen_before_ratings_were_counted_by_source_gives_them_as_null(month, api):
+    from casework.models import EvaluationReport
+
+    report = EvaluationReport.objects.get()
+    figures = report.figures
+    for row in [figures["totals"], *figures["streets"], *figures["units"]]:
+        del row["rated_resident"], row["rated_callback"]
+    EvaluationReport.objects.filter(pk=report.pk).update(figures=figures)
+
+    totals = api("supervisor").get(URL).json()["totals"]
+
+    assert (totals["rated"], totals["rated_resident"], totals["rated_callback"]) == (6, None, None)

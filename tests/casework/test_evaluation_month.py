@@ -66,6 +66,8 @@ def test_totals(month):
         "fixed": 6, "explained": 1, "not_responsible": 0, "unable": 1,
         "resolved_on_time": 6,     # B resolved a day late
         "rated": 6, "satisfied": 4, "basically_satisfied": 1, "dissatisfied": 1,
+        "rated_resident": 4,       # A C I J through their follow links
+        "rated_callback": 2,       # B by the grid worker, M by C2-G1's grid worker
         "breaches": 1, "breaches_respond": 1, "breaches_resolve": 1,
         "breaches_consult": 0, "breaches_vote": 0,
         "reopened": 2,             # J by the supervisor, C by the evaluation day
@@ -78,7 +80,7 @@ def test_totals(month):
         "resolve_hours_mean": "88.88", "resolve_hours_p90": "192.00",
         "response_rate": "0.7778",       # 7/9
         "resolution_rate": "0.6364",     # 7/11
-        "satisfaction_rate": "0.8333",   # (4 + 1)/6
+        "satisfaction_rate": "0.8333",   # (4 + 1)/6: residents' and callbacks' ratings alike
         "composite": "0.7293",           # 0.1×0.7778 + 0.5×0.6364 + 0.4×0.8333 = 0.72930
     }  # fmt: skip
 
@@ -96,6 +98,7 @@ def test_units_are_ranked_by_composite(month):
         "received": 6, "dispatched": 7, "responded_on_time": 5, "handled": 7, "resolved": 4,
         "fixed": 3, "explained": 1, "not_responsible": 0, "unable": 1, "resolved_on_time": 3,
         "rated": 3, "satisfied": 2, "basically_satisfied": 1, "dissatisfied": 0,
+        "rated_resident": 2, "rated_callback": 1,  # A J; B
         "breaches": 1, "breaches_respond": 1, "breaches_resolve": 1, "breaches_consult": 0,
         "breaches_vote": 0, "reopened": 1, "consultations": 1, "rejected": 0,
         "respond_hours_mean": "9.50", "respond_hours_p90": "48.00",    # 5 48 1 1 1 1
@@ -106,6 +109,7 @@ def test_units_are_ranked_by_composite(month):
     urban = rows(month.report, "units")["dept-urban"]  # C, whose clocks are all its own now
     assert (urban["dispatched"], urban["responded_on_time"], urban["resolved"]) == (1, 1, 0)
     assert (urban["rated"], urban["dissatisfied"], urban["reopened"]) == (1, 1, 1)
+    assert (urban["rated_resident"], urban["rated_callback"]) == (1, 0)
     assert (urban["respond_hours_mean"], urban["respond_hours_p90"]) == ("11.00", "21.00")
     assert (urban["resolve_hours_mean"], urban["resolve_hours_p90"]) == ("72.00", "72.00")
     assert (urban["response_rate"], urban["resolution_rate"], urban["satisfaction_rate"]) == (
@@ -122,9 +126,10 @@ def test_grids_and_communities(month):
     ]
     c1g1 = rows(month.report, "grids")["C1-G1"]
     assert {k: c1g1[k] for k in ("received", "dispatched", "responded_on_time", "handled",
-                                 "resolved", "rated", "satisfied", "reopened")} == {
+                                 "resolved", "rated", "rated_resident", "rated_callback",
+                                 "satisfied", "reopened")} == {
         "received": 9, "dispatched": 8, "responded_on_time": 6, "handled": 10, "resolved": 6,
-        "rated": 5, "satisfied": 3, "reopened": 2,
+        "rated": 5, "rated_resident": 4, "rated_callback": 1, "satisfied": 3, "reopened": 2,
     }  # fmt: skip
     c1g2 = rows(month.report, "grids")["C1-G2"]
     assert (c1g2["received"], c1g2["rejected"], c1g2["handled"]) == (1, 1, 0)
@@ -140,6 +145,7 @@ def test_grids_and_communities(month):
             c1["composite"]) == ("0.7500", "0.6000", "0.8000", "0.6950")
     c2 = communities["C2"]
     assert (c2["received"], c2["resolved"], c2["satisfied"], c2["composite"]) == (1, 1, 1, "1.0000")
+    assert (c2["rated"], c2["rated_resident"], c2["rated_callback"]) == (1, 0, 1)
     assert c2 | ZERO_BREACHES == c2
 
     (street,) = month.report.figures["streets"]
@@ -202,6 +208,38 @@ def test_verify_still_agrees_after_the_cases_moved_on(month, demo):
 
     with time_machine.travel(RUN.replace(day=25), tick=False):
         case_move(month.cases["E"], (demo.user("gridworker"), "rate",
-                                     {"satisfaction": "dissatisfied", "comment": ""}))
+                                     {"satisfaction": "dissatisfied", "comment": "灯又坏了",
+                                      "channel": "visit"}))
         case_move(month.cases["H"], (demo.user("unitmember"), "accept", {}))
     assert evaluation_verify(period="2026-11") == []
+
+
+def test_verify_detects_a_forged_split_of_the_ratings(month):
+    report = EvaluationReport.objects.get()
+    figures = report.figures
+    figures["totals"]["rated_resident"], figures["totals"]["rated_callback"] = 6, 0
+    EvaluationReport.objects.filter(pk=report.pk).update(figures=figures)
+
+    differences = evaluation_verify(period="2026-11")
+
+    assert "totals.rated_resident: frozen 6, recomputed 4" in differences
+    assert "totals.rated_callback: frozen 0, recomputed 2" in differences
+
+
+def test_a_report_frozen_before_ratings_were_counted_by_source_still_verifies(month):
+    """Such a report lacks the two counts everywhere; what it holds is still checked."""
+    report = EvaluationReport.objects.get()
+    figures = report.figures
+    for rows in figures.values():
+        for row in [rows] if isinstance(rows, dict) else rows if isinstance(rows, list) else []:
+            row.pop("rated_resident", None)
+            row.pop("rated_callback", None)
+    report_before = EvaluationReport.objects.filter(pk=report.pk)
+    report_before.update(figures=figures)
+    stored = report_before.get()
+    report_before.update(checksum=stored.checksum_expected())  # as it was frozen then
+    assert evaluation_verify(period="2026-11") == []
+
+    figures["totals"]["rated"] = 5
+    report_before.update(figures=figures)
+    assert "totals.rated: frozen 5, recomputed 6" in evaluation_verify(period="2026-11")

@@ -39,7 +39,8 @@ def filed(demo, moment, *steps) -> Case:
 
 def rated(demo, moment, satisfaction="satisfied") -> Case:
     steps = demo.steps_to("evaluating") + [
-        (demo.user("gridworker"), "rate", {"satisfaction": satisfaction, "comment": ""})
+        (demo.user("gridworker"), "rate",
+         {"satisfaction": satisfaction, "comment": "电话回访", "channel": "phone"})
     ]
     return filed(demo, moment, *steps)
 

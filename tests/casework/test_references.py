@@ -7,12 +7,16 @@ from datetime import UTC, datetime
 import time_machine
 
 from casework.models import Case
-from tests.factories import case_file, transition_url
+from tests.factories import PASSWORD, case_file, transition_url
 
 
 def _file_at(api, instant, grid):
     with time_machine.travel(instant, tick=False):
-        response = api("gridworker").post(
+        # Signed in afresh each time: these filings are weeks apart and tokens lapse.
+        client = api(None)
+        signed_in = client.post("/api/v1/auth/token/", {"username": "gridworker", "password": PASSWORD})
+        client.credentials(HTTP_AUTHORIZATION=f"Token {signed_in.json()['token']}")
+        response = client.post(
             "/api/v1/cases/",
             {"title": "井盖缺失", "description": "幼儿园门口井盖缺失。", "grid": grid.pk, "channel": "point"},
         )

@@ -62,6 +62,39 @@ def test_replay_of_a_reopen_clears_the_rating():
     assert (case.state, case.outcome, case.satisfaction) == ("handling", "fixed", "")
 
 
+def test_replay_rebuilds_who_rated_and_a_reopen_clears_it():
+    resolved = [COLLECT, Event("resolve_on_spot", "collected", "evaluating", {"result": "当场解决"})]
+    by_resident = Event("rate", "evaluating", "evaluating",
+                        {"satisfaction": "dissatisfied", "comment": "", "source": "resident"})
+    reopen = Event("reopen", "evaluating", "handling", {"reason": "不满意"})
+    resolve = Event("resolve", "handling", "evaluating", {"result": "再修", "outcome": "fixed"})
+    callback = Event("rate", "evaluating", "evaluating", {
+        "satisfaction": "satisfied", "comment": "电话里说修好了", "source": "callback",
+        "channel": "phone", "called_at": "2026-12-03T15:30:00+08:00",
+    })  # fmt: skip
+
+    assert replay([*resolved, by_resident]).rating_source == "resident"
+    assert replay([*resolved, by_resident, reopen]).rating_source == ""
+    case = replay([*resolved, by_resident, reopen, resolve, callback])
+    assert (case.satisfaction, case.rating_source) == ("satisfied", "callback")
+
+
+@dataclass
+class LoggedEvent(Event):
+    actor_id: int | None = None
+
+
+def test_replay_of_a_rating_logged_before_it_named_its_source_goes_by_its_actor():
+    """As migration 0012 decided for the cases: no staff actor, the follow link."""
+    resolved = [COLLECT, Event("resolve_on_spot", "collected", "evaluating", {"result": "当场解决"})]
+    old = {"satisfaction": "satisfied", "comment": ""}
+
+    by_link = replay([*resolved, LoggedEvent("rate", "evaluating", "evaluating", old, None)])
+    by_staff = replay([*resolved, LoggedEvent("rate", "evaluating", "evaluating", old, 4)])
+
+    assert (by_link.rating_source, by_staff.rating_source) == ("resident", "callback")
+
+
 def test_replay_refuses_a_log_with_a_gap():
     with pytest.raises(ReplayError):
         replay([COLLECT, Event("accept", "classified", "handling")])

@@ -66,11 +66,11 @@ def test_seed_demo_password_lets_the_users_get_a_token(db, client):
 
 
 def test_seed_demo_rerun_with_a_new_password_replaces_the_old_one(db, client):
-    call_command("seed_demo", "--no-cases", "--password", "pw-old")
-    call_command("seed_demo", "--no-cases", "--password", "pw-new")
+    call_command("seed_demo", "--no-cases", "--password", "pw-old-demo")
+    call_command("seed_demo", "--no-cases", "--password", "pw-new-demo")
 
-    assert _token(client, "dispatcher", "pw-new").status_code == 200
-    assert _token(client, "dispatcher", "pw-old").status_code == 400
+    assert _token(client, "dispatcher", "pw-new-demo").status_code == 200
+    assert _token(client, "dispatcher", "pw-old-demo").status_code == 400
 
 
 def test_seed_demo_gives_each_user_the_documented_scope(db):

@@ -49,6 +49,12 @@ def test_the_report_page_has_charts_tables_and_exports(month, page_client):
     assert "/static/casework/sortable.js" in html
     assert html.count("data-sortable") == 4  # communities, grids, units, categories
     assert 'data-figure="composite">0.7293<' in html
+    # Ratings by who gave them: 4 residents' own, 2 callbacks; both in the satisfaction rate.
+    assert 'data-figure="rated">6<' in html
+    assert 'data-figure="rated_resident">4<' in html and 'data-figure="rated_callback">2<' in html
+    assert 'data-figure="satisfaction_rate">0.8333<' in html
+    grid = re.search(r'<tr data-code="C1-G1">.*?</tr>', html, re.S).group(0)
+    assert 'data-rated-resident>4<' in grid and 'data-rated-callback>1<' in grid
     assert 'href="/evaluations/2026-11/export.csv"' in html
     assert 'href="/evaluations/2026-11/export.xlsx"' in html
     assert "和平物业服务有限公司" in html
@@ -84,6 +90,7 @@ def test_csv_export_has_chinese_headers_and_every_figure(month, page_client):
     totals = rows[0]
     assert (totals["范围"], totals["受理数"], totals["响应率"], totals["解决率"], totals["满意率"],
             totals["综合得分"]) == ("合计", "11", "0.7778", "0.6364", "0.8333", "0.7293")
+    assert (totals["评价数"], totals["居民自评数"], totals["回访评价数"]) == ("6", "4", "2")
     units = [r for r in rows if r["范围"] == "承办单位"]
     assert [(r["排名"], r["编码"]) for r in units] == [
         ("1", "property-2"), ("2", "property-1"), ("3", "dept-urban"),
@@ -100,6 +107,29 @@ def test_xlsx_export_has_a_sheet_per_list(month, page_client):
     assert len(units) == 2  # the unit member's own row only
     row = dict(zip(units[0], units[1], strict=True))
     assert (row["编码"], row["排名"], row["派单数"], row["综合得分"]) == ("property-1", 2, 7, 0.7571)
+    assert (row["评价数"], row["居民自评数"], row["回访评价数"]) == (3, 2, 1)
+
+
+def test_a_report_frozen_before_ratings_were_counted_by_source(month, page_client):
+    """Its page and exports leave the two counts blank rather than guess them."""
+    from casework.models import EvaluationReport
+
+    report = EvaluationReport.objects.get()
+    figures = report.figures
+    for rows in figures.values():
+        for row in [rows] if isinstance(rows, dict) else rows if isinstance(rows, list) else []:
+            row.pop("rated_resident", None)
+            row.pop("rated_callback", None)
+    EvaluationReport.objects.filter(pk=report.pk).update(figures=figures)
+    client = page_client("supervisor")
+
+    html = client.get(PAGE).content.decode()
+    assert 'data-figure="rated">6<' in html and 'data-figure="rated_resident"' not in html
+    grid = re.search(r'<tr data-code="C1-G1">.*?</tr>', html, re.S).group(0)
+    assert grid.count(">—<") == 2
+    text = client.get(PAGE + "export.csv").content.decode("utf-8").lstrip("\ufeff")
+    totals = next(csv.DictReader(io.StringIO(text)))
+    assert (totals["评价数"], totals["居民自评数"], totals["回访评价数"]) == ("6", "", "")
 
 
 def test_the_page_reads_a_fixed_number_of_queries(month, page_client):

@@ -237,7 +237,8 @@ def test_intake_form_offers_own_grids_and_the_page_channels_only(page_client):
     form = page_client("gridworker").get("/cases/new/").context["form"]
     assert [grid.code for grid in form.fields["grid"].queryset] == ["C1-G1"]
     channels = {value for value, _label in form.fields["channel"].choices}
-    assert channels == {"hall", "point", "door_visit", "online", "hotline", "snapshot"}
+    # Residents file `online` and `open311` themselves; `api` is the API's.
+    assert channels == {"hall", "point", "door_visit", "hotline", "snapshot"}
 
     dispatcher_form = page_client("dispatcher").get("/cases/new/").context["form"]
     assert {grid.code for grid in dispatcher_form.fields["grid"].queryset} == {
@@ -347,7 +348,8 @@ def test_phone_is_masked_except_for_the_communitys_dispatchers(page_client):
         ("handling", "supervisor", {"escalate"}),
         ("handling", "unitmember", {"resolve", "suspend"}),
         ("evaluating", "gridworker", {"rate"}),
-        ("evaluating", "dispatcher", set()),  # close waits for the rating
+        # The community office calls residents back (回访); close waits for the rating.
+        ("evaluating", "dispatcher", {"rate"}),
         ("evaluating", "supervisor", {"reopen"}),
     ],
 )
@@ -399,7 +401,7 @@ def test_transition_from_the_page_records_the_event_and_returns_to_the_case(page
     assert "和平物业服务有限公司" in body  # the unit's name in the timeline, not its id
 
 
-def test_grid_worker_rates_and_dispatcher_closes_from_the_page(page_client):
+def test_grid_worker_records_a_callback_and_dispatcher_closes_from_the_page(page_client):
     case = case_file()
     for user, name, payload in [
         ("dispatcher", "classify", classify_payload()),
@@ -410,9 +412,11 @@ def test_grid_worker_rates_and_dispatcher_closes_from_the_page(page_client):
     grid = page_client("gridworker")
     page = grid.get(f"/cases/{case.reference}/").content.decode()
     assert 'type="radio" name="satisfaction" value="satisfied"' in page
+    assert 'type="radio" name="channel" value="visit"' in page
     response = grid.post(
         f"/cases/{case.reference}/transitions/rate/",
-        {"version": case.version, "satisfaction": "basically_satisfied", "comment": ""},
+        {"version": case.version, "satisfaction": "basically_satisfied",
+         "comment": "入户回访，居民说还行", "channel": "visit", "called_at": ""},
     )
     assert response.status_code == 302
     dispatcher = page_client("dispatcher")
@@ -423,6 +427,7 @@ def test_grid_worker_rates_and_dispatcher_closes_from_the_page(page_client):
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.state, case.satisfaction) == (State.CLOSED, "basically_satisfied")
+    assert case.rating_source == "callback"
 
 
 def test_a_stale_version_shows_the_conflict_and_changes_nothing(page_client):
@@ -546,7 +551,8 @@ def test_timeline_shows_who_when_in_shanghai_time_and_the_details(page_client):
 
 
 def test_peoples_words_are_escaped_on_every_page(page_client):
-    case = case_file(title=SCRIPT, description=SCRIPT, address=SCRIPT, reporter_name=SCRIPT)
+    # A name the texts do not contain: the reporter's name in them is masked for most readers.
+    case = case_file(title=SCRIPT, description=SCRIPT, address=SCRIPT, reporter_name=f"李{SCRIPT}")
     pages = [
         ("gridworker", f"/cases/{case.reference}/"),
         ("gridworker", "/grid/"),

@@ -109,9 +109,9 @@ def test_status_follows_the_case(doors, client, api_key):
     assert [requests[r]["status"] for r in references] == ["open", "open", "closed", "closed"]
     assert (
         requests[references[1]]["status_notes"]
-        == "Resolved: Fixed. Waiting for the resident's evaluation."
+        == "Resolved: Fixed. Waiting for the resident's evaluation. What was done: 已清运。"
     )
-    assert requests[references[2]]["status_notes"] == "Resolved: Fixed."
+    assert requests[references[2]]["status_notes"] == "Resolved: Fixed. What was done: 已清运。"
     assert requests[references[3]]["status_notes"] == "Not accepted."
     assert requests[references[2]]["agency_responsible"] == "和平物业服务有限公司"
     assert ids(client.get(f"{BASE}/requests.json?status=closed")) == [references[3], references[2]]

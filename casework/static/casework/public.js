@@ -20,3 +20,10 @@
     );
   });
 })();
+
+// The private link on the follow page: a tap selects all of it, ready to copy.
+(function () {
+  var link = document.querySelector("[data-follow-url]");
+  if (!link) return;
+  link.addEventListener("click", function () { link.select(); });
+})();
