@@ -133,7 +133,7 @@ class CaseAdmin(ReadOnlyAdmin):
         fields = super().get_fields(request, obj)
         if actor_for_user(request.user).sees_phone_numbers(obj.community_id if obj else None):
             return fields
-        # Residents' phone numbers are for dispatchers only (DESIGN.md §7).
+        # Residents' phone numbers are for dispatchers only (docs/privacy.md).
         return [f for f in fields if f != "reporter_phone"]
 
 
@@ -164,7 +164,7 @@ class ConsultationOptionInline(admin.TabularInline):
 
 @admin.register(Consultation)
 class ConsultationAdmin(ReadOnlyAdmin):
-    """Six-party consultations (DESIGN.md §5); their steps run only through the services."""
+    """Six-party consultations (docs/consultation.md); their steps run only through the services."""
 
     list_display = ["case", "mode", "state", "opened_at", "closes_at", "closed_at", "decided_at"]
     list_filter = ["state", "mode"]
@@ -179,7 +179,7 @@ class ConsultationAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).filter(case__in=cases)
 
 
-# ---------------------------------------------------------------- SLA (DESIGN.md §4)
+# ---------------------------------------------------------------- SLA (docs/sla.md)
 
 
 class ForgetsCachedRules:

@@ -10,7 +10,17 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from config.var_dirs import var_dirs_ensure
+        from workflows.consultation_flow import steps_register
+
+        # Register the tasks services enqueue by name (services.outbox), as a worker does.
+        from . import tasks  # noqa: F401
+        from .services import consultation_steps
         from .services.api_tokens import api_tokens_revoke_on_password_change
+
+        var_dirs_ensure()
+        # The consultation flow calls back into casework for its automatic steps.
+        steps_register(consultation_steps)
 
         post_save.connect(
             api_tokens_revoke_on_password_change,

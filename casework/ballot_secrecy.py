@@ -1,6 +1,6 @@
 """Ballots stay secret until the vote closes, and afterwards are open only to the six
-parties, the supervisors and the dispatchers (DESIGN.md §5). The event log keeps every
-ballot; the doors leave out what the reader may not see yet."""
+parties, the supervisors and the dispatchers (docs/consultation.md#secrecy). The event log keeps
+every ballot; the doors leave out what the reader may not see yet."""
 
 # Per event kind, the payload keys that reveal how parties voted.
 SECRET_KEYS = {

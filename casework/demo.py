@@ -1,4 +1,4 @@
-"""Demo data for `seed_demo` (DESIGN.md §7 contract details). Safe to run twice."""
+"""Demo data for `seed_demo` (docs/architecture.md#demo-data). Safe to run twice."""
 
 import itertools
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""Reading frozen evaluation reports, with scope built in (DESIGN.md §6, §7).
+"""Reading frozen evaluation reports, with scope built in (docs/evaluation.md#scope).
 
 Supervisors see their street (its communities, grids, units and categories), dispatchers
 their community (its grids, and the units and categories of its cases), unit members their

@@ -21,6 +21,7 @@ from workflows.case_states import (
     Urgency,
 )
 from workflows.consultation_states import ABSTAIN, PARTIES, Mode
+from workflows.transitions import TRANSITIONS
 
 from . import selectors
 from .breach_filters import BreachFilter, month_valid
@@ -103,17 +104,18 @@ class CollectForm(DisplayForm):
 
 
 class TransitionForm(DisplayForm):
-    """One transition on one case; posts the case's `version` so a stale page gets a conflict."""
+    """One transition on one case; posts the case's `version` so a stale page gets a conflict.
+    Made by `transition_form`, which names the transition its spec offers it for."""
 
-    transition = ""
     heading = ""
     submit_label = ""
     danger = False
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, case, **kwargs):
-        kwargs.setdefault("auto_id", f"{self.transition}-%s")
+    def __init__(self, *args, case, transition, **kwargs):
+        self.transition = transition
+        kwargs.setdefault("auto_id", f"{transition}-%s")
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("version", case.version)
         super().__init__(*args, **kwargs)
@@ -125,8 +127,12 @@ class TransitionForm(DisplayForm):
         return post
 
 
+def transition_form(name: str, *args, case, **kwargs) -> TransitionForm:
+    """The case page's form for transition `name` (its spec in `workflows.transitions`)."""
+    return TRANSITIONS[name].form_class(*args, case=case, transition=name, **kwargs)
+
+
 class ClassifyForm(TransitionForm):
-    transition = "classify"
     heading = _("Classify and assign")
     submit_label = _("Assign")
 
@@ -145,7 +151,6 @@ class ClassifyForm(TransitionForm):
 
 
 class ResolveOnSpotForm(TransitionForm):
-    transition = "resolve_on_spot"
     heading = _("Settled on the spot")
     submit_label = _("Record as settled")
 
@@ -153,13 +158,11 @@ class ResolveOnSpotForm(TransitionForm):
 
 
 class AcceptForm(TransitionForm):
-    transition = "accept"
     heading = _("Accept (report for duty)")
     submit_label = _("Accept")
 
 
 class ReturnForm(TransitionForm):
-    transition = "return"
     heading = _("Return to the dispatcher")
     submit_label = _("Return")
     danger = True
@@ -168,7 +171,6 @@ class ReturnForm(TransitionForm):
 
 
 class ResolveForm(TransitionForm):
-    transition = "resolve"
     heading = _("Report back")
     submit_label = _("Resolve")
 
@@ -177,7 +179,6 @@ class ResolveForm(TransitionForm):
 
 
 class SuspendForm(TransitionForm):
-    transition = "suspend"
     heading = _("Pause the resolve clock")
     submit_label = _("Suspend")
 
@@ -189,7 +190,6 @@ class SuspendForm(TransitionForm):
 
 
 class ResumeForm(TransitionForm):
-    transition = "resume"
     heading = _("Resume handling")
     submit_label = _("Resume")
 
@@ -197,7 +197,6 @@ class ResumeForm(TransitionForm):
 class RateForm(TransitionForm):
     """Staff rate only as a callback (回访) for a resident who has not rated."""
 
-    transition = "rate"
     heading = _("Record a callback")
     submit_label = _("Record the callback")
 
@@ -219,13 +218,11 @@ class RateForm(TransitionForm):
 
 
 class CloseForm(TransitionForm):
-    transition = "close"
     heading = _("Close the case")
     submit_label = _("Close")
 
 
 class ReopenForm(TransitionForm):
-    transition = "reopen"
     heading = _("Reopen")
     submit_label = _("Reopen")
     danger = True
@@ -234,7 +231,6 @@ class ReopenForm(TransitionForm):
 
 
 class RejectForm(TransitionForm):
-    transition = "reject"
     heading = _("Reject")
     submit_label = _("Reject")
     danger = True
@@ -310,7 +306,6 @@ def _meeting_fields():
 
 
 class EscalateForm(OptionRowsMixin, TransitionForm):
-    transition = "escalate"
     heading = _("Take to a six-party consultation")
     submit_label = _("Open the consultation")
 
@@ -337,7 +332,6 @@ def _mode_for(difficulty: str) -> str:
 
 
 class DecideForm(TransitionForm):
-    transition = "decide"
     heading = _("Decide the consultation")
     submit_label = _("Decide")
 
@@ -388,26 +382,6 @@ class MinutesForm(DisplayForm):
         kwargs.setdefault("auto_id", "minutes-%s")
         super().__init__(*args, **kwargs)
 
-
-# In the order the case page shows them.
-TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
-    form.transition: form
-    for form in [
-        ClassifyForm,
-        ResolveOnSpotForm,
-        AcceptForm,
-        ResolveForm,
-        SuspendForm,
-        ResumeForm,
-        RateForm,
-        CloseForm,
-        DecideForm,
-        EscalateForm,
-        ReturnForm,
-        ReopenForm,
-        RejectForm,
-    ]
-}
 
 
 # ---------------------------------------------------------------- the breach board's filter

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from workflows.case_lifecycle import is_the_resident
+from workflows.case_permissions import is_the_resident
 from workflows.case_states import (
     RESIDENT_CHANNELS,
     STAFF_CHANNELS,
@@ -392,20 +392,3 @@ class MinutesInput(serializers.Serializer):
             "minutes": attrs["minutes"],
             "attendance": {party: party in attrs["present"] for party in PARTIES},
         }
-
-
-TRANSITION_INPUTS: dict[str, type[serializers.Serializer]] = {
-    "classify": ClassifyInput,
-    "resolve_on_spot": ResolveOnSpotInput,
-    "accept": EmptyInput,
-    "return": ReasonInput,
-    "resolve": ResolveInput,
-    "suspend": ReasonInput,
-    "resume": EmptyInput,
-    "rate": RateInput,
-    "close": CloseInput,
-    "reopen": ReopenInput,
-    "reject": RejectInput,
-    "escalate": EscalateInput,
-    "decide": DecideInput,
-}

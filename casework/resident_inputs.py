@@ -8,9 +8,8 @@ from datetime import datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from workflows.case_states import Satisfaction
 
-from .inputs import PHONE_PATTERN, REASON_MAX, TEXT_MAX
+from .inputs import PHONE_PATTERN, TEXT_MAX
 from .models import Category, Grid, ServiceAttribute
 from .resident_selectors import categories_reportable
 
@@ -173,12 +172,3 @@ def _answer_problem(attribute: ServiceAttribute, values: list[str]):
     elif len(value) > ATTRIBUTE_TEXT_MAX.get(kind, TEXT_MAX):
         return _("At most %(n)s characters.") % {"n": ATTRIBUTE_TEXT_MAX.get(kind, TEXT_MAX)}
     return None
-
-
-class ResidentRateInput(serializers.Serializer):
-    """The resident's rating, as the follow link's rating page posts it."""
-
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    comment = serializers.CharField(
-        max_length=REASON_MAX, required=False, allow_blank=True, default=""
-    )

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from workflows.case_states import RESIDENT_CHANNELS, State
 from workflows.geo import distance_m
 from workflows.sla_rules import TimerKind
+from workflows.transitions import PUBLIC_EVENTS
 
 from .errors import NotFound
 from .models import ApiKey, Case, CaseEvent, Category, Grid, PublicIntake, SlaTimer
@@ -26,20 +27,6 @@ from .tokens import secret_hash
 
 # Open311 has two statuses; a case is "closed" once nothing more will be done.
 CLOSED_STATES = (State.CLOSED, State.REJECTED)
-# The steps a resident sees on the follow page, in their words (casework.views.public).
-PUBLIC_TRANSITIONS = (
-    "collect",
-    "classify",
-    "accept",
-    "resolve_on_spot",
-    "resolve",
-    "escalate",
-    "decide",
-    "rate",
-    "reopen",
-    "close",
-    "reject",
-)
 
 
 # ---------------------------------------------------------------- services (categories)
@@ -216,7 +203,7 @@ def resident_may_rate(case: Case) -> bool:
 def public_events(*, case: Case) -> QuerySet[CaseEvent]:
     """The steps a resident may follow, oldest first; who acted is not read at all."""
     return (
-        case.events.filter(transition__in=PUBLIC_TRANSITIONS)
+        case.events.filter(transition__in=PUBLIC_EVENTS)
         .only("seq", "transition", "to_state", "at")
         .order_by("seq")
     )

@@ -68,19 +68,6 @@ def case_get(*, actor: Actor, reference: str) -> Case:
     return case
 
 
-def case_id_get(*, actor: Actor, reference: str) -> int:
-    """The id of the case with `reference` in the actor's scope: one lean query, for callers
-    that only hand the id on (a transition re-reads the case under a row lock anyway)."""
-    case_id = (
-        Case.objects.filter(case_scope_q(actor), reference=reference)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if case_id is None:
-        raise NotFound()
-    return case_id
-
-
 # Work lists behind the staff pages; each narrows `case_list`, so scope stays built in.
 
 
@@ -131,7 +118,7 @@ def categories_active() -> QuerySet[Category]:
     )
 
 
-# SLA breaches: the street's supervisors review them (DESIGN.md §4).
+# SLA breaches: the street's supervisors review them (docs/sla.md#breaches).
 
 
 def breach_list(*, actor: Actor) -> QuerySet[SlaBreach]:
@@ -209,8 +196,9 @@ def notification_unread_count(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-# The six-party consultation (DESIGN.md §5). Anyone who sees the case sees its consultation
-# (options, who has voted); ballots and tally only once closed, and only for its members.
+# The six-party consultation (docs/consultation.md#secrecy). Anyone who sees the case sees its
+# consultation (options, who has voted); ballots and tally only once closed, and only for its
+# members.
 
 
 def consultation_list(*, actor: Actor) -> QuerySet[Consultation]:

@@ -1,4 +1,8 @@
-"""Celery is just another door: thin tasks that take ids and call one service."""
+"""Celery is just another door: thin tasks that take ids and call one service.
+
+Services enqueue these by name after their commit (`services.outbox.after_commit`): this
+module imports the services, never the other way round.
+"""
 
 from celery import shared_task
 from celery.signals import worker_ready

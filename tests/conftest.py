@@ -61,8 +61,8 @@ def _uses_database(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def _every_case_replays_from_its_events(request):
-    """DESIGN.md §3: replaying a case's events yields its current state — for every case
-    any test creates, checked at teardown while the test's data still exists."""
+    """docs/architecture.md#case-log: replaying a case's events yields its current state — for every
+    case any test creates, checked at teardown while the test's data still exists."""
     if not _uses_database(request):
         yield
         return

@@ -1,6 +1,6 @@
 """Build what a test needs through the services, the way the doors do.
 
-`Demo` wraps the seeded street (DESIGN.md §7: seed_demo's cast) so tests can say
+`Demo` wraps the seeded street (docs/architecture.md#demo-data: seed_demo's cast) so tests can say
 `demo.user("dispatcher")`, `demo.case_in("handling")` and read like the story they tell.
 """
 
@@ -17,6 +17,7 @@ from casework.models import Case, Category, Consultation, Grid, Unit
 from casework.services.cases import case_collect, case_transition
 from casework.services.consultations import vote_deadline_reached
 from workflows.case_states import Channel, Outcome, Satisfaction, Urgency
+from workflows.transitions import TRANSITIONS
 
 PASSWORD = "pw-test"
 PHONE = "13812345678"
@@ -171,6 +172,20 @@ def demo_build() -> Demo:
     demo_seed(password=PASSWORD, cases=False)
     categories_ensure()
     return Demo()
+
+
+# The demo user who plays each role a transition's spec names in `who`.
+ROLE_USERS = {
+    "grid_worker": "gridworker",
+    "dispatcher": "dispatcher",
+    "unit": "unitmember",
+    "supervisor": "supervisor",
+}
+
+
+def runner_of(name: str) -> str:
+    """The demo user who would run transition `name`: the first staff role its spec names."""
+    return next(ROLE_USERS[role] for role in TRANSITIONS[name].who if role in ROLE_USERS)
 
 
 def transition_url(reference: str, name: str) -> str:

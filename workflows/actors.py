@@ -40,8 +40,9 @@ class Actor:
         return bool(self.supervised_communities)
 
     def sees_phone_numbers(self, community_id: int | None = None) -> bool:
-        """Dispatchers read reporters' phones in their own communities (DESIGN.md §2: never
-        globally). Without a community: whether they may in any community."""
+        """Dispatchers read reporters' phones in their own communities
+        (docs/architecture.md#organisation: never globally). Without a community: whether they may
+        in any community."""
         if self.is_superuser:
             return True
         if community_id is None:

@@ -1,4 +1,4 @@
-"""Count a closed vote (DESIGN.md §5), pure: ballots in, outcome out.
+"""Count a closed vote (docs/consultation.md#tally), pure: ballots in, outcome out.
 
 - Quorum: ballots (an abstention is a ballot) from at least `quorum` of the six parties.
 - The option with more than half of the non-abstaining ballots wins.

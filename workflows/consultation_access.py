@@ -1,4 +1,4 @@
-"""Who takes part in a community's consultations (DESIGN.md §5)."""
+"""Who takes part in a community's consultations (docs/consultation.md#parties)."""
 
 from .actors import Actor
 

@@ -1,37 +1,76 @@
-"""The six-party consultation as a viewflow process (DESIGN.md §5).
+"""The six-party consultation as a viewflow process (docs/consultation.md#process).
 
     start → write_options → open_vote → ┬ ballot_<party> ×6 ┬→ close_vote → tally → outcome
                                          └ vote_deadline ───┘        decide ←┘    └→ hand_over
                                                                                  supervisor_decides
 
 The flow owns the order of the steps and the parallel ballots; the domain work of each
-automatic step (opening the vote and its clock, counting, deciding the case) is done by
-`casework.services.consultation_steps`, and the people's steps are `Handle` tasks our own
-services complete (`write_options`, one ballot task per party, `supervisor_decides`). The
-vote's deadline is the `vote` SLA timer swept by Celery beat like every other clock; when
-it fires, its breach action completes `vote_deadline`. viewflow's own Timer node is not used:
-one timer mechanism.
+automatic step (opening the vote and its clock, counting, deciding the case) is done by the
+`ConsultationSteps` that casework registers at start-up (`steps_register`, called by
+`casework.apps`; they are `casework.services.consultation_steps`), so this module imports
+nothing of casework. The people's steps are `Handle` tasks our own services complete
+(`write_options`, one ballot task per party, `supervisor_decides`). The vote's deadline is
+the `vote` SLA timer swept by Celery beat like every other clock; when it fires, its breach
+action completes `vote_deadline`. viewflow's own Timer node is not used: one timer
+mechanism.
 
 Everything runs inside the caller's transaction, which already holds the case row; the
 process row lock below keeps the Join honest if anything else ever drives the flow.
+
+Two records, one truth. The process (its tasks) says which step comes next: which people's
+tasks wait, and the Join that cancels the ballots left when the vote closes.
+`Consultation.state` (drafting → voting → decided | undecided) is that position as a column,
+written only by the flow's own automatic nodes (`open_vote`, `tally`), in the transaction
+that moves the process, so the two change together or not at all. The column stays
+because the domain reads it where a join on viewflow's task rows by node name would not
+do: the database's "one open consultation per case" constraint, the ballot check under the
+case lock, the pages' lists (votes open in a community, decisions waiting for a
+supervisor) and the SLA sweep's "who still owes a ballot". `flow_position_expected` states
+the agreement; the services check it (`consultations.consultation_flow_agrees`).
 """
 
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from .consultation_states import PARTIES
+from .consultation_states import PARTIES, ConsultationState
 
 
 def ballot_task_name(party: str) -> str:
     return f"ballot_{party}"
 
 
-def _steps():
-    # The steps write through the domain services, which import this module; import late.
-    from casework.services import consultation_steps
+class ConsultationSteps(Protocol):
+    """The domain work of the automatic nodes, each inside the transaction that moved the
+    flow, given the process id."""
 
-    return consultation_steps
+    def vote_open(self, *, process_id: int) -> None: ...
+    def vote_count(self, *, process_id: int) -> None: ...
+    def vote_has_winner(self, *, process_id: int) -> bool: ...
+    def case_decide_by_vote(self, *, process_id: int) -> None: ...
+    def supervisor_hand_over(self, *, process_id: int) -> None: ...
+
+
+_registered: list[ConsultationSteps] = []
+
+
+def steps_register(steps: ConsultationSteps) -> None:
+    """Give the flow its steps. The steps write through casework's services, which start
+    this flow: registering them (rather than importing them here) keeps the dependency one
+    way, casework → workflows."""
+    _registered[:] = [steps]
+
+
+def _steps() -> ConsultationSteps:
+    if not _registered:
+        raise ImproperlyConfigured(
+            "The consultation flow has no steps: casework's AppConfig.ready registers them."
+        )
+    return _registered[0]
 
 
 class ConsultationFlow(flow.Flow):
@@ -97,3 +136,33 @@ class ConsultationFlow(flow.Flow):
 
 
 BALLOT_TASKS = {party: getattr(ConsultationFlow, ballot_task_name(party)) for party in PARTIES}
+
+
+# The people's (and the vote clock's) tasks: what the process can be waiting for.
+HUMAN_TASKS = frozenset(
+    name for name, node in vars(ConsultationFlow).items() if isinstance(node, flow.Handle)
+)
+
+
+@dataclass(frozen=True)
+class FlowPosition:
+    waiting: frozenset[str]  # the human tasks not done yet
+    done: bool  # the process has ended
+
+
+def flow_position_expected(state: str, *, voted=(), decided: bool = False) -> FlowPosition:
+    """Where the process must be for a consultation in `state`, whose parties `voted` have a
+    ballot and which is `decided` (a decision recorded on it, by vote or by the supervisor).
+
+    drafting ⇔ write_options waits; voting ⇔ the deadline and the ballots of the parties
+    yet to vote wait; decided ⇔ the process has ended; undecided ⇔ supervisor_decides waits,
+    and once the supervisor has decided the process has ended."""
+    if state == ConsultationState.DRAFTING:
+        return FlowPosition(frozenset({"write_options"}), done=False)
+    if state == ConsultationState.VOTING:
+        voted = set(voted)
+        waiting = {ballot_task_name(party) for party in PARTIES if party not in voted}
+        return FlowPosition(frozenset(waiting | {"vote_deadline"}), done=False)
+    if state == ConsultationState.UNDECIDED and not decided:
+        return FlowPosition(frozenset({"supervisor_decides"}), done=False)
+    return FlowPosition(frozenset(), done=True)

@@ -1,4 +1,4 @@
-"""The six-party consultation's vocabulary (DESIGN.md §5)."""
+"""The six-party consultation's vocabulary (docs/consultation.md#parties)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,11 +1,12 @@
-"""The monthly evaluation day (定期评事, DESIGN.md §6), as pure rules: no I/O.
+"""The monthly evaluation day (定期评事, docs/evaluation.md), as pure rules: no I/O.
 
 Periods. Period "2026-11" is the window that ENDS at the November evaluation run (by default
 2026-11-20 09:00 Asia/Shanghai) and STARTS at 00:00 Asia/Shanghai of the day after the
 previous evaluation day (2026-10-21 00:00). An event is "in the period" when
 starts_at <= at < ends_at. The end is the scheduled time, not the moment the run happened,
-so a late (catch-up) run counts exactly what an on-time run would have. As DESIGN.md says,
-the hours between the run and midnight of the evaluation day belong to no period.
+so a late (catch-up) run counts exactly what an on-time run would have. As
+docs/evaluation.md#periods says, the hours between the run and midnight of the evaluation day belong
+to no period.
 
 Settlement. Each case in `evaluating`: satisfied / basically satisfied → close;
 dissatisfied → reopen; unrated and resolved more than 7 days before the scheduled run →

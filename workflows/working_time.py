@@ -1,4 +1,4 @@
-"""Deadline arithmetic (DESIGN.md §4), pure: the calendar comes in as a function.
+"""Deadline arithmetic (docs/sla.md#working-days), pure: the calendar comes in as a function.
 
 Hour and day limits run on the clock. Working-day limits count whole working days in
 Asia/Shanghai: the deadline is the same local time of day on the Nth working day after the

@@ -1,4 +1,4 @@
-"""The six-party consultation over the API (DESIGN.md §7): read one, cast or change a
+"""The six-party consultation over the API (docs/api.md#consultations): read one, cast or change a
 ballot, write the options of one the SLA engine opened, record a meeting's minutes.
 `escalate` and `decide` go through the case's transitions endpoint."""
 

@@ -1,4 +1,5 @@
-"""The frozen monthly figures over the API: GET /api/v1/evaluations/{YYYY-MM}/ (DESIGN.md §7).
+"""The frozen monthly figures over the API: GET /api/v1/evaluations/{YYYY-MM}/
+(docs/api.md#evaluations).
 
 Counts are integers; rates and the composite are strings with 4 decimal places ("0.8333"),
 hours strings with 2 ("9.50") or null when no clock stopped, so no float rounding creeps

@@ -1,4 +1,6 @@
-"""Output shapes of the API (DESIGN.md §7 contract details)."""
+"""Output shapes of the API (docs/api.md#cases)."""
+
+import copy
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,7 +26,20 @@ def _choice_or_blank(model, name: str):
     )
 
 
-class CaseOut(serializers.ModelSerializer):
+class BuiltOnce:
+    """A ModelSerializer introspects its model again for every instance it makes; these
+    fields never change, so build them once per class and hand out copies."""
+
+    _built_fields: dict = {}
+
+    def get_fields(self):
+        cls = type(self)
+        if cls not in self._built_fields:
+            self._built_fields[cls] = super().get_fields()
+        return copy.deepcopy(self._built_fields[cls])
+
+
+class CaseOut(BuiltOnce, serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     reporter_phone = serializers.SerializerMethodField()
     duplicate_of = serializers.SlugRelatedField(

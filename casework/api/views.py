@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from workflows.case_lifecycle import TRANSITION_METHODS
+from workflows.transitions import TRANSITIONS
 
 from .. import selectors
 from ..actors import actor_for_user
@@ -47,6 +47,11 @@ ERRORS = {
 
 # SS-YYYYMM-NNNNNN (casework.services.references), with room to grow.
 REFERENCE_PATTERN = "[A-Za-z0-9-]{1,24}"
+
+
+TRANSITIONS_DOC = "Payload per transition, always with the case's `version`: " + "; ".join(
+    f"{name} {spec.payload_doc}" for name, spec in TRANSITIONS.items()
+) + "."
 
 
 class CasePagination(GuardedCursorPagination):
@@ -86,21 +91,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         summary="Run a transition on the case",
-        description=(
-            "Payload per transition, always with the case's `version`: "
-            "classify {category, urgency, difficulty, unit}; accept {}; return {reason}; "
-            "resolve {result, outcome}; resolve_on_spot {result}; "
-            "rate {satisfaction, comment, channel, called_at?}: staff record a callback (回访) for "
-            "a resident who has not rated — `comment` is what the resident said, `channel` "
-            "`phone` or `visit`, `called_at` (default now) between the resolution and now; the "
-            "round's one rating (the resident's own through their follow link is final), so a "
-            "second one is 409 `already_rated`; "
-            "close {} (only the evaluation day sends {unrated: true}); reopen {reason}; reject {reason, duplicate_of?}; "
-            "escalate {mode, options: [text | {text, unit}], place?, starts_at?} (place and "
-            "starts_at for `on_site` and `hall`); decide {option} (a supervisor, once the vote "
-            "ended without a winner)."
-        ),
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITION_METHODS))],
+        description=TRANSITIONS_DOC,
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
         request=inline_serializer(
             "TransitionIn", {"version": serializers.IntegerField()}, many=False
         ),
@@ -109,12 +101,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # Any name reaches the service, so an unknown one gets the JSON 404, not Django's page.
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]{1,40})")
     def transitions(self, request, reference, name):
-        # Only the id: loading the case as the list shows it (joins, consultation subquery,
-        # timers) cost a third of the request for nothing (BENCHMARKS.md, "API").
-        case_id = selectors.case_id_get(actor=self.actor, reference=reference)
+        # The service finds the case in scope and locks it in one statement.
         case = case_transition(
             actor=self.actor,
-            case_id=case_id,
+            reference=reference,
             name=name,
             payload=request.data,
             # A body that is not an object has no version; the service answers 400.

@@ -1,4 +1,5 @@
-"""DESIGN.md §4 defaults (after Beijing 12345 practice); editable in admin afterwards."""
+"""The default SLA policies (docs/sla.md#policies), after Beijing 12345 practice; editable in admin
+afterwards."""
 
 from django.db import migrations
 

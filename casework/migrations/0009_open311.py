@@ -1,4 +1,4 @@
-"""The residents' doors (DESIGN.md §7): Open311 API keys, service attributes and keywords,
+"""The residents' doors (docs/api.md#open311): Open311 API keys, service attributes and keywords,
 the public intake beside a case, grid circles for locating reports, and the rate-limit
 counters' table (casework.ratelimit)."""
 

@@ -1,4 +1,4 @@
-"""The six-party consultation (六方会商, DESIGN.md §5): options, ballots, tally and decision.
+"""The six-party consultation (六方会商, docs/consultation.md): options, ballots, tally and decision.
 
 Its steps run as a viewflow process (`workflows.consultation_flow`); `process` links the two.
 """
@@ -157,7 +157,7 @@ class Ballot(models.Model):
         verbose_name_plural = _("ballots")
         ordering = ["consultation", "party"]
         constraints = [
-            # DESIGN.md §5: one ballot per party per consultation, whoever casts it.
+            # docs/consultation.md#ballots: one ballot per party per consultation, whoever casts it.
             models.UniqueConstraint(fields=["consultation", "party"], name="ballot_one_per_party")
         ]
 

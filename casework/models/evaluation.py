@@ -1,4 +1,4 @@
-"""The frozen monthly figures (DESIGN.md §6): one row per period, never changed."""
+"""The frozen monthly figures (docs/evaluation.md#report): one row per period, never changed."""
 
 import hashlib
 import json

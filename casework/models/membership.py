@@ -1,4 +1,5 @@
-"""What a person may do comes from memberships scoped to a place (DESIGN.md §2)."""
+"""What a person may do comes from memberships scoped to a place
+(docs/architecture.md#organisation)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,4 +1,4 @@
-"""The residents' doors (DESIGN.md §7): Open311 keys and service definitions, and what the
+"""The residents' doors (docs/api.md#open311): Open311 keys and service definitions, and what the
 public form or an Open311 client left beside the case they filed."""
 
 import posixpath

@@ -1,4 +1,4 @@
-"""Where cases happen and who handles them (DESIGN.md §2)."""
+"""Where cases happen and who handles them (docs/architecture.md#organisation)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,4 @@
-"""SLA policies, the working calendar, timers as rows, breaches (DESIGN.md §4)."""
+"""SLA policies, the working calendar, timers as rows, breaches (docs/sla.md)."""
 
 from datetime import timedelta
 

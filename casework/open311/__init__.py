@@ -1,2 +1,2 @@
-"""Open311 GeoReport v2 under /open311/v2/ (DESIGN.md §7): categories as services, cases
+"""Open311 GeoReport v2 under /open311/v2/ (docs/api.md#open311): categories as services, cases
 filed by residents' clients as service requests, in JSON and XML."""

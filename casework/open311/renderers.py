@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 from django.http import HttpResponse, JsonResponse
 
 JSON, XML = "json", "xml"
-FORMATS = (JSON, XML)
 
 # A list under this element holds items named so.
 LIST_ITEMS = {

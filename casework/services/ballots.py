@@ -1,4 +1,4 @@
-"""Casting and changing a party's ballot (DESIGN.md §5)."""
+"""Casting and changing a party's ballot (docs/consultation.md#ballots)."""
 
 from dataclasses import dataclass
 

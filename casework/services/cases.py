@@ -1,83 +1,28 @@
-"""Case intake and transitions (DESIGN.md §3).
+"""Case intake and transitions (docs/states.md).
 
-Every change: lock the case, check version, state and permission, validate input, apply,
-bump `version`, write the CaseEvent, move the clocks and record what the transition opens
-or settles beyond the case row (the consultation) — all in one transaction.
+Every change: lock the case, check version, state, permission and condition as the
+transition's spec says (`workflows.transitions`), validate input, apply, bump `version`,
+write the CaseEvent, move the clocks and record what the transition opens or settles beyond
+the case row (the consultation) — all in one transaction.
 """
 
-from datetime import datetime
-
-from django.db import models, transaction
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import ConcurrentTransition
 
 from workflows.actors import Actor
-from workflows.case_lifecycle import (
-    CONDITION_CODES,
-    CONDITION_FAILED,
-    SYSTEM_SKIPS_CONDITIONS,
-    TRANSITION_METHODS,
-    TRANSITION_VERBS,
-    may_collect,
-    transition_apply,
-)
+from workflows.case_permissions import may_collect
+from workflows.transitions import TRANSITIONS
 
 from ..errors import Conflict, Forbidden, NotFound
-from ..inputs import TRANSITION_INPUTS, CollectInput, DoorCollectInput, VersionInput, validated
-from ..models import Case, CaseEvent
-from .consultations import consultation_decision_record, consultation_open
+from ..inputs import CollectInput, DoorCollectInput, VersionInput, validated
+from ..models import Case, Consultation
+from ..selectors import case_scope_q
+from .case_events import event_write
 from .references import reference_next
 from .sla_timers import timers_apply
-
-# What a transition records beyond the case row, inside its transaction.
-TRANSITION_RECORDS = {
-    "escalate": consultation_open,
-    "decide": consultation_decision_record,
-}
-
-
-def _json_value(value):
-    if isinstance(value, Case):
-        return value.reference
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _json_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
-    return value
-
-
-def _json_payload(data: dict) -> dict:
-    """Model instances become their id (cases their reference) and times ISO 8601, so the
-    log stays plain JSON."""
-    return {key: _json_value(value) for key, value in data.items()}
-
-
-def _may_run(method, actor: Actor) -> bool:
-    """The transition's permission alone. django-fsm's has_transition_perm also demands the
-    conditions, which would tell a dispatcher closing an unrated case "not allowed" (403)
-    instead of "rate it first" (409)."""
-    meta = method._django_fsm
-    case = method.__self__
-    return meta.has_transition_perm(case, meta.field.get_state(case), actor)
-
-
-def _event_write(*, case: Case, transition: str, from_state: str, actor: Actor, at, payload):
-    # The case's version counts its changes, so it numbers the log too.
-    return CaseEvent.objects.create(
-        case=case,
-        seq=case.version,
-        transition=transition,
-        from_state=from_state,
-        to_state=case.state,
-        actor_id=actor.user_id,
-        at=at,
-        payload=payload,
-    )
 
 
 def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Case:
@@ -112,18 +57,17 @@ def case_collect(*, actor: Actor, data: dict, channel: str | None = None) -> Cas
             updated_at=now,
         )
         case.save()
-        _event_write(
+        # A new case has no clocks and no consultation: readers need not ask.
+        case.open_timers, case.current_consultation_id = [], None
+        event_write(
             case=case,
             transition="collect",
             from_state="",
             actor=actor,
             at=now,
-            payload=_json_payload(
-                {
-                    k: clean[k]
-                    for k in ("channel", "grid", "category", "urgency", "public_consent")
-                }
-            ),
+            payload={
+                k: clean[k] for k in ("channel", "grid", "category", "urgency", "public_consent")
+            },
         )
     return case
 
@@ -134,52 +78,80 @@ def transition_checked(
     """Every check of a transition on a locked case, then the change in memory: returns the
     state it left, the clean input and the fields that changed (nothing is saved yet).
     Shared by `case_transition` and `case_transition_many`, so both doors apply one rule."""
+    spec = TRANSITIONS[name]
     if case.version != version:
         raise Conflict(
             _("The case was changed by someone else (version %(current)s, you sent %(sent)s).")
             % {"current": case.version, "sent": version},
             code="stale_version",
         )
-    method = getattr(case, TRANSITION_METHODS[name])
-    if not can_proceed(method, check_conditions=False):
+    if case.state not in spec.sources:
         raise Conflict(
             _("You cannot %(name)s a case that is %(state)s.")
-            % {"name": TRANSITION_VERBS[name], "state": case.get_state_display()},
+            % {"name": spec.verb, "state": case.get_state_display()},
             code="invalid_state",
         )
-    if not _may_run(method, actor):
-        raise Forbidden(_("You may not %(name)s this case.") % {"name": TRANSITION_VERBS[name]})
-    # The system may skip the conditions of a few transitions (the evaluation day closes
-    # cases left unrated); everyone else must meet them.
-    skips = actor.is_system and name in SYSTEM_SKIPS_CONDITIONS
-    if not skips and not can_proceed(method):
-        raise Conflict(CONDITION_FAILED[name], code=CONDITION_CODES.get(name, "condition_failed"))
-    clean = validated(TRANSITION_INPUTS[name], payload, case=case, actor=actor, now=now)
+    if not spec.may(case, actor):
+        raise Forbidden(_("You may not %(name)s this case.") % {"name": spec.verb})
+    # The system may skip a few conditions (the evaluation day closes cases left unrated);
+    # everyone else must meet them.
+    if not (actor.is_system and spec.system_skips_condition) and not spec.condition_holds(case):
+        raise Conflict(spec.condition_failed, code=spec.condition_code)
+    clean = validated(spec.input_class, payload, case=case, actor=actor, now=now)
     from_state = case.state
-    before = {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
-    transition_apply(case, TRANSITION_METHODS[name], skip_conditions=skips, **clean)
+    getattr(case, spec.method_name)(**clean)
     case.version += 1
     case.updated_at = now
-    changed = [
-        f.attname
-        for f in case._meta.concrete_fields
-        if getattr(case, f.attname) != before[f.attname]
-    ]
-    return from_state, clean, changed
+    return from_state, clean, ["state", "version", "updated_at", *spec.fields_set]
+
+
+def transition_effects(case: Case, *, name: str, clean: dict, actor: Actor, now) -> None:
+    """What follows a transition's save in its transaction: the clocks, and the record it
+    writes beyond the case row."""
+    spec = TRANSITIONS[name]
+    timers_apply(case=case, timers=spec.timers, at=now)
+    if spec.record is not None:
+        spec.record_function(case=case, data=clean, actor=actor, at=now)
+
+
+def _locked(*, actor: Actor, case_id: int | None, reference: str | None) -> Case:
+    """The case row, locked. By `reference` (the API) only within the actor's scope (404
+    outside it), so one statement finds and locks the case; it then carries its latest
+    consultation's id for the answer, as the list selectors' cases do."""
+    cases = Case.objects.select_for_update(of=("self",))
+    if reference is not None:
+        cases = cases.filter(case_scope_q(actor), reference=reference).annotate(
+            current_consultation_id=Subquery(
+                Consultation.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
+            )
+        )
+    else:
+        cases = cases.filter(pk=case_id)
+    case = cases.first()
+    if case is None:
+        raise NotFound()
+    return case
 
 
 def case_transition(
-    *, actor: Actor, case_id: int, name: str, payload: dict, version: int | None
+    *,
+    actor: Actor,
+    name: str,
+    payload: dict,
+    version: int | None,
+    case_id: int | None = None,
+    reference: str | None = None,
 ) -> Case:
-    """Run transition `name` on the case; raise a DomainError and change nothing otherwise."""
-    if name not in TRANSITION_METHODS:
+    """Run transition `name` on the case (by id, or by reference within the actor's scope);
+    raise a DomainError and change nothing otherwise."""
+    if name not in TRANSITIONS:
         raise NotFound(_("Unknown transition “%(name)s”.") % {"name": name})
     version = validated(VersionInput, {} if version is None else {"version": version})["version"]
     now = timezone.now()
     with transaction.atomic():
         # Lock first: two people may act on one case at once; the second waits, then sees
         # the bumped version and gets a clean 409.
-        case = Case.objects.select_for_update().get(pk=case_id)
+        case = _locked(actor=actor, case_id=case_id, reference=reference)
         from_state, clean, changed = transition_checked(
             case, actor=actor, name=name, payload=payload, version=version, now=now
         )
@@ -187,16 +159,8 @@ def case_transition(
             case.save(update_fields=changed)
         except ConcurrentTransition as exc:  # the row lock should make this unreachable
             raise Conflict(code="stale_version") from exc
-        _event_write(
-            case=case,
-            transition=name,
-            from_state=from_state,
-            actor=actor,
-            at=now,
-            payload=_json_payload(clean),
+        event_write(
+            case=case, transition=name, from_state=from_state, actor=actor, at=now, payload=clean
         )
-        timers_apply(case=case, transition=name, at=now)
-        if name in TRANSITION_RECORDS:
-            TRANSITION_RECORDS[name](case=case, data=clean, actor=actor, at=now)
+        transition_effects(case, name=name, clean=clean, actor=actor, now=now)
     return case
-

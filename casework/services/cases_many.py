@@ -16,8 +16,8 @@ from workflows.actors import Actor
 
 from ..errors import DomainError, NotFound
 from ..models import Case, CaseEvent
-from .cases import TRANSITION_RECORDS, _json_payload, transition_checked
-from .sla_timers import timers_apply
+from .case_events import event_build
+from .cases import transition_checked, transition_effects
 
 BATCH = 2000
 
@@ -56,10 +56,9 @@ def _batch(*, actor: Actor, name: str, items: list[tuple[int, int, dict]]) -> di
             fields.update(changed)
             done.append((case, clean))
             events.append(
-                CaseEvent(
-                    case=case, seq=case.version, transition=name, from_state=from_state,
-                    to_state=case.state, actor_id=actor.user_id, at=now,
-                    payload=_json_payload(clean),
+                event_build(
+                    case=case, transition=name, from_state=from_state, actor=actor, at=now,
+                    payload=clean,
                 )
             )
             results[case_id] = None
@@ -69,7 +68,5 @@ def _batch(*, actor: Actor, name: str, items: list[tuple[int, int, dict]]) -> di
             Case.objects.bulk_update([case for case, _clean in done], sorted(fields))
             CaseEvent.objects.bulk_create(events)
             for case, clean in done:
-                timers_apply(case=case, transition=name, at=now)
-                if name in TRANSITION_RECORDS:
-                    TRANSITION_RECORDS[name](case=case, data=clean, actor=actor, at=now)
+                transition_effects(case, name=name, clean=clean, actor=actor, now=now)
     return results

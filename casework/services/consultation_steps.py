@@ -1,7 +1,8 @@
 """The automatic steps of the consultation flow (`workflows.consultation_flow`).
 
-The flow calls these inside the transaction of whoever moved it (a ballot, the options, the
-vote clock's breach), with the case row already locked there.
+`casework.apps` registers this module with the flow (`steps_register`), which calls these
+inside the transaction of whoever moved it (a ballot, the options, the vote clock's breach),
+with the case row already locked there. They alone write `Consultation.state`.
 """
 
 from django.conf import settings

@@ -1,4 +1,5 @@
-"""The six-party consultation's writes (DESIGN.md §5), apart from ballots (`ballots.py`).
+"""The six-party consultation's writes (docs/consultation.md), apart from ballots
+(`ballots.py`).
 
 `escalate` and `decide` are case transitions (`cases.case_transition`); what they record
 beyond the case row is done here, in their transaction. The flow's automatic steps are in
@@ -11,12 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from workflows.actors import Actor
-from workflows.case_lifecycle import may_convene
+from workflows.case_permissions import may_convene
 from workflows.case_states import State
-from workflows.consultation_flow import ConsultationFlow
+from workflows.consultation_flow import (
+    HUMAN_TASKS,
+    ConsultationFlow,
+    FlowPosition,
+    flow_position_expected,
+)
 from workflows.consultation_states import MEETING_MODES, ConsultationState
 
 from ..errors import Conflict, Forbidden, NotFound
@@ -41,6 +47,30 @@ def flow_task_run(consultation: Consultation, node) -> bool:
         return False
     node.run(task)
     return True
+
+
+def flow_position(consultation: Consultation) -> FlowPosition:
+    """Where the consultation's process is: its human tasks not done yet (and any task in
+    error, which no state expects), and whether it has ended."""
+    tasks = Task.objects.filter(process_id=consultation.process_id).exclude(
+        status__in=[STATUS.DONE, STATUS.CANCELED]
+    )
+    waiting = {
+        task.flow_task.name
+        for task in tasks
+        if task.flow_task.name in HUMAN_TASKS or task.status == STATUS.ERROR
+    }
+    return FlowPosition(frozenset(waiting), done=consultation.process.status == PROCESS.DONE)
+
+
+def consultation_flow_agrees(consultation: Consultation) -> bool:
+    """`Consultation.state` and the process say the same (`flow_position_expected`)."""
+    expected = flow_position_expected(
+        consultation.state,
+        voted=consultation.ballots.values_list("party", flat=True),
+        decided=consultation.decided_at is not None,
+    )
+    return flow_position(consultation) == expected
 
 
 def consultation_latest(case: Case) -> Consultation | None:
@@ -79,6 +109,7 @@ def consultation_open(*, case: Case, data: dict, actor: Actor, at: datetime) -> 
     )
     consultation.process = ConsultationFlow.start.run()
     consultation.save(update_fields=["process"])
+    case.current_consultation_id = consultation.pk  # the case's readers show its latest
     if data["options"]:
         _options_create(consultation, data["options"])
         flow_task_run(consultation, ConsultationFlow.write_options)

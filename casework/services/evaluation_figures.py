@@ -1,4 +1,4 @@
-"""The period's figures (DESIGN.md §6), computed set-based from the log.
+"""The period's figures (docs/evaluation.md#figures), computed set-based from the log.
 
 Everything is read from the append-only tables — CaseEvent, plus SlaTimer for the on-time
 judgement and the clocks' durations and SlaBreach for breaches — as they stood at the run
@@ -79,7 +79,6 @@ COUNTS = [
 RATING_SOURCE_COUNTS = ["rated_resident", "rated_callback"]
 TIMES = ["respond_hours_mean", "respond_hours_p90", "resolve_hours_mean", "resolve_hours_p90"]
 RATES = ["response_rate", "resolution_rate", "satisfaction_rate", "composite"]
-FIGURES = COUNTS + TIMES + RATES
 
 # Report list → the facts columns it groups by. The last three give supervisors and
 # dispatchers the units and categories of their own street or community only.

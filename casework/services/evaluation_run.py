@@ -1,4 +1,4 @@
-"""The monthly evaluation day (定期评事, DESIGN.md §6): settle, then freeze the figures.
+"""The monthly evaluation day (定期评事, docs/evaluation.md): settle, then freeze the figures.
 
 `evaluation_run(period=…)` is the one door (beat task, catch-up, `run_evaluation`):
 - in ONE transaction, under a lock that makes concurrent runs wait: settle every case in
@@ -176,9 +176,10 @@ def _evaluating(**filters) -> list[tuple]:
 
 
 def _settle(*, period: str, evaluated_at: datetime, progress: Progress | None) -> Counter:
-    """Settle every case in `evaluating` by the rules of DESIGN.md §6, through the door for
-    state changes: `case_transition_many` runs each close and reopen with all the checks of
-    `case_transition`, one event each, batched I/O. Candidates come from one query."""
+    """Settle every case in `evaluating` by the rules of docs/evaluation.md#settlement,
+    through the door for state changes: `case_transition_many` runs each close and reopen
+    with all the checks of `case_transition`, one event each, batched I/O. Candidates come
+    from one query."""
     candidates = _evaluating()
     settled: Counter = Counter(closed=0, closed_unrated=0, reopened=0, carried=0)
     work: dict[str, list] = {"close": [], "reopen": []}

@@ -1,4 +1,4 @@
-"""Check a frozen report against the log (`verify_evaluation`, DESIGN.md §6).
+"""Check a frozen report against the log (`verify_evaluation`, docs/evaluation.md#verification).
 
 The figures are recomputed from CaseEvent (with the SLA timer and breach rows) as they
 stood at the report's run time, with the weights the report was frozen with, and compared
@@ -18,8 +18,6 @@ from ..errors import NotFound
 from ..models import CaseEvent, EvaluationReport
 from .evaluation_figures import LEVELS, RATING_SOURCE_COUNTS, figures_compute
 from .evaluation_run import period_parse
-
-RUN_RECORD = {"settled", "weights", "basic_satisfied_weight"}
 
 
 def evaluation_verify(*, period: str) -> list[str]:

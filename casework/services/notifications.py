@@ -1,9 +1,9 @@
 """Notifications are rows (an inbox per user); e-mail goes out after commit when known."""
 
-from django.db import transaction
 from django.utils import timezone
 
 from ..models import Case, Membership, Notification, Role
+from .outbox import after_commit
 
 
 def unit_members(unit_id: int | None) -> list[int]:
@@ -35,10 +35,7 @@ def notify(*, user_ids, case: Case | None, kind: str, message: str) -> list[Noti
         for uid in dict.fromkeys(user_ids)
     )
     if rows:
-        from ..tasks import notifications_email
-
-        ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: notifications_email.delay(ids))
+        after_commit("casework.tasks.notifications_email", [row.pk for row in rows])
     return rows
 
 

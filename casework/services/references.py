@@ -1,5 +1,4 @@
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..models import ReferenceSequence
@@ -12,11 +11,22 @@ def reference_next(*, at) -> str:
     instead of reading the same number.
     """
     period = timezone.localtime(at).strftime("%Y%m")
-    if not ReferenceSequence.objects.filter(period=period).update(last=F("last") + 1):
+    last = _increment(period)
+    if last is None:
         try:
             with transaction.atomic():
-                ReferenceSequence.objects.create(period=period, last=1)
+                last = ReferenceSequence.objects.create(period=period, last=1).last
         except IntegrityError:  # another intake created the month's row first
-            ReferenceSequence.objects.filter(period=period).update(last=F("last") + 1)
-    last = ReferenceSequence.objects.values_list("last", flat=True).get(period=period)
+            last = _increment(period)
     return f"SS-{period}-{last:06d}"
+
+
+def _increment(period: str) -> int | None:
+    # One statement instead of UPDATE then SELECT: RETURNING (PostgreSQL, SQLite ≥ 3.35).
+    table = connection.ops.quote_name(ReferenceSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE period = %s RETURNING last", [period]
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]

@@ -1,6 +1,6 @@
-"""The residents' doors (DESIGN.md §1, §3, §7): a concern filed from the public form or by an
-Open311 client, the resident's rating through the case's private follow link, and the
-Open311 API keys.
+"""The residents' doors (docs/architecture.md#overview, docs/states.md, docs/api.md#open311): a
+concern filed from the public form or by an Open311 client, the resident's rating through the case's
+private follow link, and the Open311 API keys.
 
 Both doors file an ordinary case through `case_collect`, acting as PUBLIC_INTAKE (which the
 rules let file into the grid the door located), with channel `online` (the form) or

@@ -1,4 +1,4 @@
-"""Fire due SLA timers (DESIGN.md §4): warn at 80 %, breach at 100 %, then act.
+"""Fire due SLA timers (docs/sla.md#sweep): warn at 80 %, breach at 100 %, then act.
 
 Workers claim due rows with SELECT … FOR UPDATE SKIP LOCKED in small batches, so any
 number of sweeps may run at once. A firing commits together with everything it causes
@@ -21,7 +21,8 @@ from workflows.case_states import Difficulty, State
 from workflows.consultation_states import PARTIES, Mode
 from workflows.sla_rules import TimerKind
 
-from ..models import Ballot, Case, CaseEvent, Notification, SlaBreach, SlaTimer
+from ..models import Ballot, Case, Notification, SlaBreach, SlaTimer
+from .case_events import case_event_append
 from .cases import case_transition
 from .consultations import vote_deadline_reached
 from .notifications import (
@@ -157,18 +158,12 @@ def _notify_supervisors(*, timer: SlaTimer, case: Case, now: datetime) -> None:
 
 def _whistle(*, timer: SlaTimer, case: Case, now: datetime) -> None:
     """Missed respond: raise the case to the street (吹哨), on the case's own record."""
-    case.version += 1
-    case.updated_at = now
-    case.save(update_fields=["version", "updated_at"])
-    CaseEvent.objects.create(
+    case_event_append(
         case=case,
-        seq=case.version,
         transition="whistle",
-        from_state=case.state,
-        to_state=case.state,
-        actor_id=SYSTEM.user_id,
+        actor=SYSTEM,
         at=now,
-        payload={"clock": timer.kind, "due_at": timer.due_at.isoformat(), "unit": timer.unit_id},
+        payload={"clock": timer.kind, "due_at": timer.due_at, "unit": timer.unit_id},
     )
     notify(
         user_ids=street_supervisors(case),

@@ -11,7 +11,7 @@ from django.db import models
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.sla_rules import PAUSE, RESUME, START, STOP, TIMER_EFFECTS, TimerKind
+from workflows.sla_rules import PAUSE, RESUME, START, STOP, TimerKind
 from workflows.working_time import deadline, warn_at
 
 from ..calendar import is_workday
@@ -131,8 +131,9 @@ def timer_resume(*, case: Case, kind: str, at: datetime) -> None:
     )
 
 
-def timers_apply(*, case: Case, transition: str, at: datetime) -> None:
-    for effect, kind in TIMER_EFFECTS.get(transition, ()):
+def timers_apply(*, case: Case, timers: Iterable[tuple[str, str]], at: datetime) -> None:
+    """A transition's clock effects (its spec's `timers`), in order."""
+    for effect, kind in timers:
         if effect == START:
             timer_start(case=case, kind=kind, at=at)
         elif effect == STOP:

@@ -1,4 +1,4 @@
-"""Pages of the six-party consultation (DESIGN.md §5): the party representative's inbox, the
+"""Pages of the six-party consultation (docs/consultation.md): the party representative's inbox, the
 dispatcher's list, the supervisor's undecided list, and the consultation page where people
 vote, read the results, write the options and record the minutes.
 
@@ -22,14 +22,14 @@ from workflows.ballot_tally import (
     NO_QUORUM,
     TIE_BROKEN,
 )
-from workflows.case_lifecycle import may_convene
+from workflows.case_permissions import may_convene
 from workflows.case_states import State
 from workflows.consultation_access import seats_in
 from workflows.consultation_states import MEETING_MODES, PARTIES, ConsultationState
 
 from .. import selectors
 from ..errors import Conflict, Invalid
-from ..forms import BallotForm, DecideForm, MinutesForm, OptionsForm
+from ..forms import BallotForm, MinutesForm, OptionsForm, transition_form
 from ..models import Party
 from ..services.ballots import ballot_cast
 from ..services.consultations import (
@@ -165,7 +165,7 @@ def _consultation_page(request, actor, consultation, *, error=None, failed=None,
     decide_form = None
     decide_available = {t.name for t in case.get_available_user_state_transitions(actor)}
     if case.state == State.CONSULTATION and "decide" in decide_available:
-        decide_form = DecideForm(case=case)
+        decide_form = transition_form("decide", case=case)
 
     def choice_text(ballot) -> str:
         return texts.get(ballot.option_id, "") if ballot.option_id else _("Abstain")

@@ -1,4 +1,4 @@
-"""The monthly report pages (DESIGN.md §6, §7): the list of periods, one period with its
+"""The monthly report pages (docs/evaluation.md#reading): the list of periods, one period with its
 charts and sortable tables, and its CSV/XLSX exports. Scope comes from the selectors."""
 
 from django.http import HttpResponse

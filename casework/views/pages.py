@@ -12,18 +12,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from workflows.case_lifecycle import TRANSITION_NAMES
+from workflows.transitions import TRANSITIONS, transitions_runnable
 
 from .. import selectors
 from ..ballot_secrecy import payload_for_reader
 from ..errors import Conflict, Invalid
-from ..forms import TRANSITION_FORMS, CollectForm
+from ..forms import CollectForm, transition_form
 from ..phone import phone_masked
 from ..privacy import payload_masked, reporter_names
 from ..services.cases import case_collect, case_transition
 from .access import staff_page
 from .deadlines import deadlines
-from .timeline import TRANSITION_LABELS, timeline
+from .timeline import timeline
 
 PER_PAGE = 50
 
@@ -128,7 +128,8 @@ def case_detail(request, actor, reference):
 @staff_page()
 def case_transition_run(request, actor, reference, name):
     case = selectors.case_get(actor=actor, reference=reference)
-    form_class = TRANSITION_FORMS.get(name)
+    spec = TRANSITIONS.get(name)
+    form_class = spec.form_class if spec else None
     try:
         case = case_transition(
             actor=actor,
@@ -149,7 +150,7 @@ def case_transition_run(request, actor, reference, name):
         request,
         _("%(transition)s: case %(reference)s is now “%(state)s”.")
         % {
-            "transition": TRANSITION_LABELS.get(name, name),
+            "transition": spec.label,
             "reference": case.reference,
             "state": case.get_state_display(),
         },
@@ -163,19 +164,14 @@ def case_transition_run(request, actor, reference, name):
 def _case_page(request, actor, case, *, error=None, failed=None, status=200):
     """The case page: summary, deadlines, timeline and one form per transition the actor can
     run now."""
-    available = {
-        TRANSITION_NAMES[transition.name]
-        for transition in case.get_available_user_state_transitions(actor)
-        if transition.name in TRANSITION_NAMES
-    }
     forms = []
-    for name, form_class in TRANSITION_FORMS.items():
-        if name not in available:
+    for name in transitions_runnable(case, actor):
+        if TRANSITIONS[name].form is None:
             continue
         if failed is not None and failed[0] == name:
-            forms.append(form_class(failed[1], case=case, service_errors=failed[2]))
+            forms.append(transition_form(name, failed[1], case=case, service_errors=failed[2]))
         else:
-            forms.append(form_class(case=case))
+            forms.append(transition_form(name, case=case))
     sees_phone = actor.sees_phone_numbers(case.community_id)
     events = list(selectors.case_events(case=case))
     secret = selectors.consultations_with_secret_ballots(actor=actor, case=case)

@@ -4,7 +4,7 @@ once it is resolved. Plus the one staff view that belongs to them: the resident'
 What a resident sees of their case (the follow page): its reference, state, category,
 place, the handling unit once assigned, when it should be resolved (the SLA), and once
 resolved the outcome and what was done. Its timeline shows the steps a resident can follow
-(casework.resident_selectors.PUBLIC_TRANSITIONS) with their times only: never who acted,
+(the events with a `public_label` in workflows.transitions) with their times only: never who acted,
 never reasons, ballots or internal returns and pauses. Anyone holding the link reads these
 pages, so every text on them has its phone and ID numbers and the reporter's name masked
 (casework.privacy, docs/privacy.md).
@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from workflows.case_states import Channel, Satisfaction, State
+from workflows.transitions import EVENT_KINDS
 
 from .. import resident_selectors, selectors
 from ..errors import Conflict, Invalid, NotFound
@@ -34,19 +35,6 @@ from ..ratelimit import public_submit_over_limit, retry_after_seconds
 from ..services.resident import PHOTO_FORMATS, resident_case_file, resident_rate
 from .access import staff_page
 
-PUBLIC_LABELS = {
-    "collect": gettext_lazy("Received"),
-    "classify": gettext_lazy("Assigned to a handling unit"),
-    "accept": gettext_lazy("The unit took it on"),
-    "resolve_on_spot": gettext_lazy("Settled on the spot"),
-    "resolve": gettext_lazy("Resolved"),
-    "escalate": gettext_lazy("Taken to a six-party consultation"),
-    "decide": gettext_lazy("The consultation decided on a plan"),
-    "rate": gettext_lazy("Rated"),
-    "reopen": gettext_lazy("Reopened"),
-    "close": gettext_lazy("Closed"),
-    "reject": gettext_lazy("Not accepted"),
-}
 # ---------------------------------------------------------------- forms (display only)
 
 
@@ -208,7 +196,7 @@ def follow(request, token):
     steps = [
         PublicStep(
             transition=event.transition,
-            label=PUBLIC_LABELS[event.transition],
+            label=EVENT_KINDS[event.transition].public_label,
             at=event.at,
             state=event.to_state,
             state_label=State(event.to_state).label,

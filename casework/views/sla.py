@@ -1,4 +1,4 @@
-"""Staff pages for SLA deadlines (DESIGN.md §4): the supervisors' breach board and every
+"""Staff pages for SLA deadlines (docs/sla.md#breaches): the supervisors' breach board and every
 user's notifications inbox. Thin like the other pages: read through selectors, write through
 one service call, then redirect."""
 

@@ -19,33 +19,9 @@ from workflows.case_states import (
 )
 from workflows.consultation_states import ABSTAIN, Mode
 from workflows.sla_rules import TimerKind
+from workflows.transitions import EVENT_KINDS
 
 from ..models import CaseEvent, Category, ConsultationOption, Grid, Party, Unit
-
-TRANSITION_LABELS = {
-    "collect": _("Filed"),
-    "classify": _("Classified and assigned"),
-    "resolve_on_spot": _("Settled on the spot"),
-    "accept": _("Accepted"),
-    "return": _("Returned to the dispatcher"),
-    "resolve": _("Resolved"),
-    "rate": _("Rated"),
-    "close": _("Closed"),
-    "reopen": _("Reopened"),
-    "reject": _("Rejected"),
-    "escalate": _("Escalated to consultation"),
-    "decide": _("Decided"),
-    "suspend": _("Suspended"),
-    "resume": _("Resumed"),
-    # Not a transition: the SLA sweep records it when nobody responded in time (吹哨).
-    "whistle": _("Raised to the street"),
-    # Not transitions either: the six-party consultation's steps on the case's record.
-    "options": _("Consultation options written"),
-    "ballot": _("Ballot cast"),
-    "vote_closed": _("Vote closed"),
-    "minutes": _("Meeting minutes recorded"),
-}
-
 
 class BallotChoice(models.TextChoices):
     ABSTAIN = ABSTAIN, _("Abstain")
@@ -69,10 +45,10 @@ DETAIL_LABELS = {
     "public_consent": (_("The resident agreed to publication"), None),
     "clock": (_("Clock"), TimerKind),
     "due_at": (_("Was due"), None),
-    # The evaluation day's closes and reopens (DESIGN.md §6).
+    # The evaluation day's closes and reopens (docs/evaluation.md#settlement).
     "unrated": (_("Closed without a rating"), None),
     "evaluation": (_("Evaluation period"), None),
-    # The six-party consultation (DESIGN.md §5).
+    # The six-party consultation (docs/consultation.md).
     "mode": (_("Mode"), Mode),
     "options": (_("Options"), None),
     "place": (_("Place"), None),
@@ -112,6 +88,11 @@ DETAIL_LISTS = {
 DETAIL_HIDDEN = {"consultation", "ballots", "tally", "plan"}
 
 
+def _label(name: str) -> str:
+    kind = EVENT_KINDS.get(name)
+    return kind.label if kind is not None else name
+
+
 @dataclass
 class TimelineEntry:
     seq: int
@@ -132,7 +113,7 @@ def timeline(events: list[CaseEvent]) -> list[TimelineEntry]:
             TimelineEntry(
                 seq=event.seq,
                 transition=event.transition,
-                label=TRANSITION_LABELS.get(event.transition, event.transition),
+                label=_label(event.transition),
                 at=event.at,
                 who=_who(event),
                 to_state=event.to_state,

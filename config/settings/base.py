@@ -162,6 +162,7 @@ SPECTACULAR_SETTINGS = {
 
 # With a host named, kombu does not warn "No hostname was supplied" on every connection.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
+# Made when the app starts (config.var_dirs), never when settings are read.
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -171,8 +172,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
-    for folder in ("out", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -230,9 +229,7 @@ if os.environ.get("CSP_REPORT_URI"):
 # Where to report a security problem: shown at /.well-known/security.txt (RFC 9116) when set.
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
 
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root
-
-# SLA clocks (DESIGN.md §4)
+# SLA clocks (docs/sla.md#settings)
 from datetime import timedelta  # noqa: E402
 
 SLA_SWEEP_SECONDS = float(os.environ.get("SLA_SWEEP_SECONDS", "2"))
@@ -252,7 +249,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 600,
 }
 
-# The monthly evaluation day (DESIGN.md §6). Period "YYYY-MM" ends at that month's run.
+# The monthly evaluation day (docs/evaluation.md#schedule). Period "YYYY-MM" ends at that month's
+# run.
 def env_int(name: str, default: int, low: int, high: int) -> int:
     raw = os.environ.get(name, "")
     try:
@@ -282,12 +280,13 @@ CELERY_BEAT_SCHEDULE["evaluation-catch-up"] = {
     "options": {"expires": 3000},
 }
 
-# Six-party consultation (DESIGN.md §5): ballots from at least this many of the six parties.
+# Six-party consultation (docs/consultation.md#vote): ballots from at least this many of the six
+# parties.
 CONSULTATION_QUORUM = int(os.environ.get("CONSULTATION_QUORUM", "4"))
 if not 1 <= CONSULTATION_QUORUM <= 6:
     raise ImproperlyConfigured("CONSULTATION_QUORUM must be between 1 and 6.")
 
-# The residents' doors (DESIGN.md §7): Open311 GeoReport v2 under /open311/v2/ and the public
+# The residents' doors (docs/api.md#open311): Open311 GeoReport v2 under /open311/v2/ and the public
 # pages (report, follow, rate). README "Residents' doors" explains each choice.
 import re  # noqa: E402
 

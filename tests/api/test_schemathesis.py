@@ -31,8 +31,9 @@ from casework.models import (
 from casework.services.cases import case_transition
 from casework.services.evaluation_run import evaluation_run
 from casework.services.sla_sweep import sla_sweep
-from tests.factories import PASSWORD, Demo, case_file, case_move
+from tests.factories import PASSWORD, Demo, case_file, case_move, runner_of
 from workflows.actors import SYSTEM
+from workflows.transitions import TRANSITIONS
 from workflows.working_time import SHANGHAI
 
 # Each operation draws from its own seed, mixed from this one and its label. Explicit, not
@@ -69,18 +70,6 @@ CHECKS = [
     schemathesis.checks.response_schema_conformance,
 ]
 
-# Who calls each operation: someone the rules let through, so the services do the work.
-TRANSITION_USERS = {
-    "accept": "unitmember",
-    "return": "unitmember",
-    "resolve": "unitmember",
-    "suspend": "unitmember",
-    "resume": "unitmember",
-    "rate": "gridworker",
-    "resolve_on_spot": "gridworker",
-    "decide": "supervisor",
-    "reopen": "supervisor",
-}
 CASE_STATES = list(Demo.STATES)
 
 
@@ -164,7 +153,9 @@ class World:
         if path == "/api/v1/cases/" and case.method == "POST":
             return "gridworker"
         if path.endswith("/transitions/{name}/"):
-            return TRANSITION_USERS.get((case.path_parameters or {}).get("name"), "dispatcher")
+            # Someone the rules let through, so the services do the work.
+            name = (case.path_parameters or {}).get("name")
+            return runner_of(name) if name in TRANSITIONS else "dispatcher"
         return "dispatcher"
 
     def aim(self, case) -> None:

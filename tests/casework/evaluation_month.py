@@ -39,6 +39,7 @@ from casework.services.sla_sweep import sla_sweep
 from casework.services.sla_timers import timers_apply
 from tests.factories import case_file, case_move
 from workflows.actors import resident_of
+from workflows.transitions import TRANSITIONS
 from workflows.working_time import SHANGHAI
 
 RUN = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
@@ -59,7 +60,7 @@ def escalate_directly(case: Case, moment: datetime) -> Case:
             case=case, seq=case.version + 1, transition="escalate", from_state=case.state,
             to_state="consultation", actor=None, at=moment, payload={"mode": "online"},
         )
-        timers_apply(case=case, transition="escalate", at=moment)
+        timers_apply(case=case, timers=TRANSITIONS["escalate"].timers, at=moment)
     case.refresh_from_db()
     return case
 

@@ -1,5 +1,5 @@
 """The API's fixed surface: auth, the error shape for 401, reference data and the OpenAPI
-schema (DESIGN.md §7 contract details)."""
+schema (docs/api.md)."""
 
 import pytest
 

@@ -1,5 +1,5 @@
 """POST /api/v1/cases/: what it takes, what it refuses, and that a refusal leaves no trace
-(DESIGN.md §7: 400/403 with {"error", "detail", "fields"})."""
+(docs/api.md#errors: 400/403 with {"error", "detail", "fields"})."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""A case's life through the REST API, as the seeded users live it (DESIGN.md §3, §7)."""
+"""A case's life through the REST API, as the seeded users live it (docs/states.md,
+docs/api.md#transitions)."""
 
 import re
 

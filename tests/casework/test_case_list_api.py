@@ -1,5 +1,5 @@
 """GET /api/v1/cases/: cursor pages, filters, and a query count that does not grow with the
-page (DESIGN.md §7)."""
+page (docs/api.md#cases)."""
 
 import pytest
 from django.db import connection

@@ -1,5 +1,6 @@
 """Nobody gets a case outside their scope, and only dispatchers read phone numbers
-(DESIGN.md §2: permissions follow the case's community/grid/unit; §7: 138****5678)."""
+(docs/architecture.md#organisation: permissions follow the case's community/grid/unit;
+docs/privacy.md: 138****5678)."""
 
 import pytest
 

@@ -1,12 +1,12 @@
-"""Refused transitions change nothing (DESIGN.md §3): 409 for the wrong state or a stale
-version, 403 for the wrong person, 404/400 for a bad request — and in every case the
+"""Refused transitions change nothing (docs/architecture.md#case-log): 409 for the wrong state or a
+stale version, 403 for the wrong person, 404/400 for a bad request — and in every case the
 state, version, row and event log stay exactly as they were."""
 
 import pytest
 
 from casework.models import Membership, Role
-from tests.factories import Demo, case_file, case_snapshot, consultation_of, transition_url
-from workflows.case_lifecycle import TRANSITION_METHODS
+from tests.factories import Demo, case_file, case_snapshot, consultation_of, runner_of, transition_url
+from workflows.transitions import TRANSITIONS
 
 STATES = list(Demo.STATES)
 
@@ -27,22 +27,6 @@ ALLOWED_FROM = {
     "decide": {"consultation_undecided"},
 }
 
-# Who would run it; the wrong-state refusal must come whoever asks.
-RUNNER = {
-    "classify": "dispatcher",
-    "resolve_on_spot": "gridworker",
-    "accept": "unitmember",
-    "return": "unitmember",
-    "resolve": "unitmember",
-    "suspend": "unitmember",
-    "resume": "unitmember",
-    "rate": "gridworker",
-    "close": "dispatcher",
-    "reopen": "supervisor",
-    "reject": "dispatcher",
-    "escalate": "dispatcher",
-    "decide": "supervisor",
-}
 
 
 def _payload(demo, name):
@@ -79,7 +63,7 @@ def _assert_error(response, status, error):
 
 
 def test_the_tables_here_cover_every_transition():
-    assert set(ALLOWED_FROM) == set(RUNNER) == set(TRANSITION_METHODS)
+    assert set(ALLOWED_FROM) == set(TRANSITIONS)
 
 
 WRONG_STATE = [
@@ -92,7 +76,8 @@ def test_transition_from_the_wrong_state_is_409_and_changes_nothing(demo, api, n
     case = demo.case_in(state)
     before = case_snapshot(case)
 
-    runner = RUNNER[name]
+    # Who would run it; the wrong-state refusal must come whoever asks.
+    runner = runner_of(name)
     if runner == "unitmember" and case.unit_id is None:
         runner = "dispatcher"  # a unit sees only cases assigned to it; the dispatcher sees all
     response = _post(api, runner, case, name, _payload(demo, name))

@@ -1,5 +1,5 @@
-"""Many people at once, through real HTTP against PostgreSQL (DESIGN.md §3): exactly one
-transition wins, the rest get 409, and no reference is handed out twice or skipped.
+"""Many people at once, through real HTTP against PostgreSQL (docs/architecture.md#case-log):
+exactly one transition wins, the rest get 409, and no reference is handed out twice or skipped.
 
 Each request runs in its own live-server thread with its own database connection, so the
 row locks are really contended; SQLite serialises whole transactions and proves nothing here.

@@ -1,6 +1,7 @@
-"""A hard case through the six-party consultation, only through the API (DESIGN.md §5, §7):
-filed, classified as hard, escalated with two plans, six ballots, decided by the vote, and
-back in `handling` with the winning plan's unit — the case log telling it in order."""
+"""A hard case through the six-party consultation, only through the API (docs/consultation.md,
+docs/api.md#consultations): filed, classified as hard, escalated with two plans, six ballots,
+decided by the vote, and back in `handling` with the winning plan's unit — the case log telling it
+in order."""
 
 import pytest
 

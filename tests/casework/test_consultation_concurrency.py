@@ -1,6 +1,6 @@
 """Two representatives of one party voting at the same instant, through real HTTP against
-PostgreSQL (DESIGN.md §5): one ballot row, whatever the interleaving; the other request is
-a change of it (or nothing, when both chose the same), never a second ballot."""
+PostgreSQL (docs/consultation.md#ballots): one ballot row, whatever the interleaving; the other
+request is a change of it (or nothing, when both chose the same), never a second ballot."""
 
 from collections import Counter
 

@@ -1,6 +1,7 @@
-"""The consultation as a viewflow process, and its clocks (DESIGN.md §4, §5): the vote closes
-early when the sixth party votes or at its deadline, when the SLA sweep fires the `vote`
-timer; the SLA engine opens a consultation for a hard case that missed its resolve clock."""
+"""The consultation as a viewflow process, and its clocks (docs/sla.md,
+docs/consultation.md#process): the vote closes early when the sixth party votes or at its deadline,
+when the SLA sweep fires the `vote` timer; the SLA engine opens a consultation for a hard case that
+missed its resolve clock."""
 
 from datetime import datetime, timedelta
 

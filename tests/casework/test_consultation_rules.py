@@ -1,4 +1,4 @@
-"""DESIGN.md §5, one rule per test, through the API: who votes, what counts, when the vote
+"""docs/consultation.md, one rule per test, through the API: who votes, what counts, when the vote
 closes and what it decides."""
 
 from datetime import timedelta

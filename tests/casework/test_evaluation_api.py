@@ -1,4 +1,4 @@
-"""GET /api/v1/evaluations/{YYYY-MM}/ (DESIGN.md §7 contract details), with scope."""
+"""GET /api/v1/evaluations/{YYYY-MM}/ (docs/api.md#evaluations), with scope."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Production settings refuse to start on development defaults (DESIGN.md §8)."""
+"""Production settings refuse to start on development defaults (docs/architecture.md#runtime)."""
 
 import os
 import subprocess

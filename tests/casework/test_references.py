@@ -1,5 +1,5 @@
 """References are SS-YYYYMM-NNNNNN, counted per month of the Asia/Shanghai calendar, and
-taken from the application clock (DESIGN.md §3)."""
+taken from the application clock (docs/architecture.md#case-log)."""
 
 import re
 from datetime import UTC, datetime

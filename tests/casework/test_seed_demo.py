@@ -1,4 +1,4 @@
-"""`seed_demo` builds the demo street and is safe to run twice (DESIGN.md §7)."""
+"""`seed_demo` builds the demo street and is safe to run twice (docs/architecture.md#demo-data)."""
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command

@@ -1,5 +1,6 @@
 """The SLA sweep on a real Celery worker and beat, over a real broker and PostgreSQL
-(DESIGN.md §4, §8; STACK.md: "CI must run a real worker against Redis").
+(docs/sla.md#sweep, docs/architecture.md#runtime): CI runs them against Redis, since a
+broker's own delivery rules (Redis redelivers long countdowns) are what they check.
 
 Timers are real rows made due by moving their times into the past (or a few seconds
 ahead); workers and beat are real `celery` subprocesses pointed at the test database.

@@ -1,4 +1,4 @@
-"""The sweep fires due clocks once: warn at 80 %, breach at 100 %, then act (DESIGN.md §4)."""
+"""The sweep fires due clocks once: warn at 80 %, breach at 100 %, then act (docs/sla.md#sweep)."""
 
 from datetime import datetime, timedelta
 from io import StringIO

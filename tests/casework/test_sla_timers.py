@@ -1,4 +1,4 @@
-"""Transitions start, stop, pause and resume the SLA clocks (DESIGN.md §4)."""
+"""Transitions start, stop, pause and resume the SLA clocks (docs/sla.md#starts-and-stops)."""
 
 from datetime import datetime, timedelta
 

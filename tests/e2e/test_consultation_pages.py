@@ -1,5 +1,5 @@
-"""The consultation's pages through Django's test client (DESIGN.md §5, §7): the party
-representative's inbox, the consultation page with its ballot, results and minutes, the
+"""The consultation's pages through Django's test client (docs/consultation.md#interfaces): the
+party representative's inbox, the consultation page with its ballot, results and minutes, the
 dispatcher's page and the escalate form, the supervisor's undecided list and decision."""
 
 from datetime import timedelta

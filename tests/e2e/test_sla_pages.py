@@ -1,6 +1,6 @@
-"""The SLA parts of the staff pages (DESIGN.md §4): the supervisors' breach board, everyone's
-notifications inbox, the case page's deadlines, suspend/resume from the page, and the admin's
-SLA screens. Breaches are made the way production makes them: move the clock past a
+"""The SLA parts of the staff pages (docs/sla.md#breaches): the supervisors' breach board,
+everyone's notifications inbox, the case page's deadlines, suspend/resume from the page, and the
+admin's SLA screens. Breaches are made the way production makes them: move the clock past a
 deadline and run the sweep."""
 
 import datetime as dt

@@ -5,7 +5,8 @@ from django_fsm import has_transition_perm
 
 from casework.models import Case
 from workflows.actors import PUBLIC_INTAKE, Actor, resident_of
-from workflows.case_lifecycle import TRANSITION_METHODS, may_collect
+from workflows.case_permissions import may_collect
+from workflows.transitions import TRANSITIONS
 from workflows.geo import distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 
 
@@ -28,9 +29,9 @@ def test_a_resident_may_not_rate_another_case():
 
 def test_a_resident_may_do_nothing_else():
     case = evaluating_case(7)
-    for name, method in TRANSITION_METHODS.items():
+    for name, spec in TRANSITIONS.items():
         if name != "rate":
-            assert not has_transition_perm(getattr(case, method), resident_of(7)), name
+            assert not has_transition_perm(getattr(case, spec.method_name), resident_of(7)), name
 
 
 def test_the_public_intake_may_not_rate():

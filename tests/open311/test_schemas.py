@@ -26,7 +26,7 @@ formats = FormatChecker()
 
 @formats.checks("date-time", raises=ValueError)
 def _date_time_with_offset(value) -> bool:
-    # DESIGN.md §7: datetimes carry a time zone.
+    # docs/api.md#open311: datetimes carry a time zone.
     return (
         isinstance(value, str) and "T" in value and datetime.fromisoformat(value).tzinfo is not None
     )

@@ -1,4 +1,5 @@
-"""The vote count of DESIGN.md §5 as a pure function: ballots in, outcome out, no database."""
+"""The vote count of docs/consultation.md#tally as a pure function: ballots in, outcome out, no
+database."""
 
 import pytest
 
