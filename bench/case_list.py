@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database_create, django_setup, percentile, result  # noqa: E402
+from bench.common import database_create, db_name, django_setup, percentile, result  # noqa: E402
 
-DB_NAME = "casework_bench_case_list"
+DB_NAME = db_name("case_list")
 BATCH = 20_000
 TARGET_P95_MS = 50
 STATES = [("closed", 55), ("rejected", 5), ("evaluating", 12), ("handling", 12),

@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PG_SERVER, database_create, django_setup, result
+from bench.common import PG_SERVER, database_create, db_name, django_setup, result
 
-DB_NAME = "casework_bench_evaluation"
+DB_NAME = db_name("evaluation")
 BATCH = 20_000
 COMMUNITIES, GRIDS_PER_COMMUNITY, UNITS = 20, 5, 40
 # Where the month's cases stop (share of the month), and what the path records.

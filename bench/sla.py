@@ -10,6 +10,7 @@ burst: `--burst` timers all due at the same instant; time until the last breach 
 """
 
 import argparse
+import os
 import sys
 import time
 from datetime import timedelta
@@ -17,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import database_create, django_setup, result  # noqa: E402
+from bench.common import database_create, db_name, django_setup, result  # noqa: E402
 from bench.processes import celery_env, purge, start_beat, start_worker, stop  # noqa: E402
 
-BROKER = "redis://127.0.0.1:6379/13"
+BROKER = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
 
 
 def timers_create(count: int, due_at_of, *, label: str) -> None:
@@ -92,7 +93,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
 
-    url = database_create("casework_bench_sla", fresh=True)
+    url = database_create(db_name("sla"), fresh=True)
     django_setup(url)
     from django.utils import timezone
 

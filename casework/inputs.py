@@ -107,17 +107,34 @@ class VersionInput(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
 
 
+class ServingUnitField(serializers.PrimaryKeyRelatedField):
+    """An active unit serving the case's community (context `case`), found in one query."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Unit.objects.filter(is_active=True), **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(communities=self.context["case"].community_id)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            # Only on the way out: say why, when the unit exists but serves elsewhere.
+            text = str(data)
+            pk = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+            if pk is not None and Unit.objects.filter(pk=pk, is_active=True).exists():
+                raise serializers.ValidationError(
+                    _("This unit does not serve the case's community.")
+                ) from None
+            raise
+
+
 class ClassifyInput(serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     difficulty = serializers.ChoiceField(choices=Difficulty.choices)
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
-
-    def validate_unit(self, unit):
-        case = self.context["case"]
-        if not unit.communities.filter(pk=case.community_id).exists():
-            raise serializers.ValidationError(_("This unit does not serve the case's community."))
-        return unit
+    unit = ServingUnitField()
 
 
 class ReasonInput(serializers.Serializer):

@@ -27,8 +27,11 @@ def _choice_or_blank(model, name: str):
 
 
 class BuiltOnce:
-    """A ModelSerializer introspects its model again for every instance it makes; these
-    fields never change, so build them once per class and hand out copies."""
+    """A ModelSerializer introspects its model again for every instance it makes, and DRF
+    deep-copies each field by calling its constructor again: most of an answer's cost.
+    These output fields never change, so build them once per class and hand out shallow
+    copies, each bound to its own serializer (none holds a child field that binding would
+    share)."""
 
     _built_fields: dict = {}
 
@@ -36,7 +39,7 @@ class BuiltOnce:
         cls = type(self)
         if cls not in self._built_fields:
             self._built_fields[cls] = super().get_fields()
-        return copy.deepcopy(self._built_fields[cls])
+        return {name: copy.copy(field) for name, field in self._built_fields[cls].items()}
 
 
 class CaseOut(BuiltOnce, serializers.ModelSerializer):

@@ -324,7 +324,7 @@ def test_classify_to_a_unit_that_does_not_serve_the_community_is_400(demo, api):
     response = _post(api, "dispatcher", case, "classify", demo.classify_payload("property-2"))
 
     body = _assert_error(response, 400, "invalid")
-    assert "unit" in body["fields"]
+    assert body["fields"]["unit"] == ["该单位不服务于此事项所在社区。"]
     assert case_snapshot(case) == before
 
 
