@@ -5,7 +5,7 @@ module imports the services, never the other way round.
 """
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_ready
 from django.conf import settings
 
 
@@ -39,3 +39,20 @@ def evaluation_catch_up() -> list[str]:
 def _evaluation_catch_up_on_start(sender=None, **kwargs):
     """A machine that was down on the evaluation day runs the missed period when it starts."""
     evaluation_catch_up.apply_async(expires=3600)
+
+
+@shared_task(name="casework.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Scheduled by beat, run by a worker: a fresh `beat` heartbeat means both, and the broker
+    between them, work (/readyz)."""
+    from .services.health import heartbeat_record
+
+    heartbeat_record()
+
+
+@beat_init.connect
+def _heartbeat_on_beat_start(sender=None, **kwargs):
+    # Beat's first scheduled heartbeat comes one interval after it starts.
+    from .services.health import heartbeat_record
+
+    heartbeat_record()

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from casework.door_errors import api_not_found
+from casework.views import health
 
 from . import api_docs, security_txt
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/redoc/", api_docs.redoc, name="api-redoc"),
     re_path(r"^api/", api_not_found),
     path(".well-known/security.txt", security_txt.security_txt, name="security-txt"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

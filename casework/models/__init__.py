@@ -2,6 +2,7 @@ from .case import Case
 from .consultation import Ballot, Consultation, ConsultationOption
 from .evaluation import EvaluationReport
 from .event import CaseEvent
+from .heartbeat import Heartbeat
 from .membership import Membership, Role
 from .open311 import ApiKey, PublicIntake, ServiceAttribute
 from .organisation import Category, Community, Grid, Party, Street, Unit
@@ -22,6 +23,7 @@ __all__ = [
     "Category",
     "Community",
     "Grid",
+    "Heartbeat",
     "Membership",
     "Notification",
     "Party",

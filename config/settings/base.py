@@ -270,6 +270,19 @@ from celery.schedules import crontab  # noqa: E402
 
 # The run itself, and an hourly look for a missed one (the machine was down on the day).
 # Both call the same idempotent catch-up; workers also run it when they start.
+# Health (docs/operations.md#health): beat's heartbeat, and what /readyz tolerates.
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
+CELERY_BEAT_SCHEDULE["heartbeat"] = {
+    "task": "casework.tasks.heartbeat",
+    "schedule": HEARTBEAT_SECONDS,
+    "options": {"expires": HEARTBEAT_SECONDS},
+}
+READY_BEAT_MAX_AGE_SECONDS = float(
+    os.environ.get("READY_BEAT_MAX_AGE_SECONDS", str(4 * HEARTBEAT_SECONDS))
+)
+READY_SWEEP_LAG_MAX_SECONDS = float(os.environ.get("READY_SWEEP_LAG_MAX_SECONDS", "300"))
+READY_BROKER_TIMEOUT_SECONDS = float(os.environ.get("READY_BROKER_TIMEOUT_SECONDS", "3"))
+
 CELERY_BEAT_SCHEDULE["evaluation-day"] = {
     "task": "casework.tasks.evaluation_catch_up",
     "schedule": crontab(minute=0, hour=EVALUATION_HOUR, day_of_month=EVALUATION_DAY),

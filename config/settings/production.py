@@ -19,9 +19,10 @@ if "DATABASE_URL" not in os.environ:
 # proxy says the request came over HTTPS in SECURE_PROXY_SSL_HEADER ("HEADER=value", Django's
 # META name; "off" when nothing sits in front of the app — a client could send the header
 # itself); the proxy must overwrite that header. SECURE_REDIRECT_EXEMPT lists path regexes
-# (without the leading slash) answered over plain HTTP too, e.g. ^healthz/$ for probes.
+# (without the leading slash) answered over plain HTTP too, besides the health checks,
+# which a load balancer probes over plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", "")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", *env_list("SECURE_REDIRECT_EXEMPT", "")]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, 0, 2 * 365 * 24 * 3600)
 # Covers only hosts under the product's own host name (casework.example.gov.cn →
 # *.casework.example.gov.cn), where nothing should be plain HTTP.
