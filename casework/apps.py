@@ -13,8 +13,9 @@ class CaseworkConfig(AppConfig):
         from config.var_dirs import var_dirs_ensure
         from workflows.consultation_flow import steps_register
 
-        # Register the tasks services enqueue by name (services.outbox), as a worker does.
-        from . import tasks  # noqa: F401
+        # Register the tasks services enqueue by name (services.outbox), as a worker does,
+        # and count them (Celery's signals).
+        from . import metrics, tasks  # noqa: F401
         from .services import consultation_steps
         from .services.api_tokens import api_tokens_revoke_on_password_change
 

@@ -68,24 +68,36 @@ def _broker() -> dict:
         return {"transport": broker.transport_cls}
 
 
+def heartbeat_age(now: datetime, name: str = BEAT) -> float | None:
+    at = Heartbeat.objects.filter(name=name).values_list("at", flat=True).first()
+    return None if at is None else (now - at).total_seconds()
+
+
+def sweep_lag(now: datetime) -> float:
+    """How long the oldest clock that should have been looked at has waited, in seconds."""
+    oldest = SlaTimer.objects.filter(
+        state__in=SlaTimer.OPEN_STATES, next_check_at__lte=now
+    ).aggregate(at=Min("next_check_at"))["at"]
+    return 0.0 if oldest is None else (now - oldest).total_seconds()
+
+
+def incidents_open() -> int:
+    return SlaTimer.objects.filter(state=SlaTimer.State.INCIDENT).count()
+
+
 def _beat(now: datetime) -> dict:
-    at = Heartbeat.objects.filter(name=BEAT).values_list("at", flat=True).first()
-    if at is None:
+    age = heartbeat_age(now)
+    if age is None:
         return {"ok": False, "age_seconds": None}
-    age = (now - at).total_seconds()
     return {"ok": age <= settings.READY_BEAT_MAX_AGE_SECONDS, "age_seconds": round(age)}
 
 
 def _sla_sweep(now: datetime) -> dict:
-    """How long the oldest clock that should have been looked at has waited."""
-    oldest = SlaTimer.objects.filter(
-        state__in=SlaTimer.OPEN_STATES, next_check_at__lte=now
-    ).aggregate(at=Min("next_check_at"))["at"]
-    lag = 0 if oldest is None else round((now - oldest).total_seconds())
+    lag = round(sweep_lag(now))
     return {"ok": lag <= settings.READY_SWEEP_LAG_MAX_SECONDS, "lag_seconds": lag}
 
 
 def _incidents() -> dict:
     # Parked timers are the operator's work (admin → SLA timers → retry), not a reason to
     # take this server out of service.
-    return {"ok": True, "open": SlaTimer.objects.filter(state=SlaTimer.State.INCIDENT).count()}
+    return {"ok": True, "open": incidents_open()}

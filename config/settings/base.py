@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as our own static files (SECURITY.md)
+    "django_prometheus",  # request metrics at /metrics (docs/operations.md#metrics)
     "casework",
     # The six-party consultation runs on viewflow's workflow engine (AGPL-3.0, used
     # unmodified). `workflows` is an app only so viewflow can name the flow it holds.
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 VIEWFLOW = {"AUTOREGISTER": False}
 
 MIDDLEWARE = [
+    # Times the whole request; its partner below counts it by view and status.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "casework.middleware.HostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Below it (so it sees axes's answer): requests by view, method and status.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into 429 (casework.signin_throttle).
     "axes.middleware.AxesMiddleware",
 ]
@@ -282,6 +287,8 @@ READY_BEAT_MAX_AGE_SECONDS = float(
 )
 READY_SWEEP_LAG_MAX_SECONDS = float(os.environ.get("READY_SWEEP_LAG_MAX_SECONDS", "300"))
 READY_BROKER_TIMEOUT_SECONDS = float(os.environ.get("READY_BROKER_TIMEOUT_SECONDS", "3"))
+# /metrics answers `Authorization: Bearer <token>` when set, else only local scrapes.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 CELERY_BEAT_SCHEDULE["evaluation-day"] = {
     "task": "casework.tasks.evaluation_catch_up",
