@@ -11,6 +11,7 @@ import os
 import time
 
 from celery.signals import task_failure, task_postrun, task_prerun, task_retry, task_success
+from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -33,6 +34,15 @@ class SlaCollector:
     """The SLA engine as gauges, read at each scrape."""
 
     def collect(self):
+        try:
+            families = list(self._families())
+        except DatabaseError:  # the request and task counters still go out
+            yield GaugeMetricFamily("casework_sla_up", "SLA gauges read from the database", value=0)
+            return
+        yield GaugeMetricFamily("casework_sla_up", "SLA gauges read from the database", value=1)
+        yield from families
+
+    def _families(self):
         from django.db.models import Count
 
         from .models import SlaBreach, SlaTimer

@@ -5,7 +5,7 @@ module imports the services, never the other way round.
 """
 
 from celery import shared_task
-from celery.signals import beat_init, worker_ready
+from celery.signals import worker_ready
 from django.conf import settings
 
 
@@ -49,10 +49,3 @@ def heartbeat() -> None:
 
     heartbeat_record()
 
-
-@beat_init.connect
-def _heartbeat_on_beat_start(sender=None, **kwargs):
-    # Beat's first scheduled heartbeat comes one interval after it starts.
-    from .services.health import heartbeat_record
-
-    heartbeat_record()

@@ -84,7 +84,7 @@ class Transition(EventKind):
     target: str = ""
     # Who may run it (case, actor) -> bool; `who` names those roles for the docs and tests:
     # grid_worker, dispatcher, unit, supervisor, resident, system (a superuser may do all).
-    may: Callable[[object, Actor], bool] = rules.is_dispatcher
+    may: Callable[[object, Actor], bool] | None = None
     who: tuple[str, ...] = ()
     verb: str = ""  # "You may not <verb> this case."
     # What must hold besides the state (case) -> bool, and the 409 when it does not.
@@ -420,7 +420,7 @@ def replay_fields() -> set[str]:
 
 def _check() -> None:
     for spec in TRANSITIONS.values():
-        assert spec.sources and spec.target and spec.who and spec.verb, spec.name
+        assert spec.sources and spec.target and spec.may and spec.who and spec.verb, spec.name
         assert spec.condition is None or spec.condition_failed, spec.name
 
 

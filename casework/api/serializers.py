@@ -38,7 +38,14 @@ class BuiltOnce:
     def get_fields(self):
         cls = type(self)
         if cls not in self._built_fields:
-            self._built_fields[cls] = super().get_fields()
+            fields = super().get_fields()
+            # A child field or nested serializer would be shared by every copy.
+            assert not any(
+                hasattr(f, "child") or hasattr(f, "child_relation")
+                or isinstance(f, serializers.BaseSerializer)
+                for f in fields.values()
+            ), f"{cls.__name__} has a field that shallow copies would share"
+            self._built_fields[cls] = fields
         return {name: copy.copy(field) for name, field in self._built_fields[cls].items()}
 
 

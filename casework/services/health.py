@@ -1,7 +1,7 @@
 """Is this installation fit to serve (docs/operations.md#health)?
 
-`readiness` checks what a request or a deadline depends on — the database, the broker, a
-recent beat heartbeat, a sweep that keeps up — and reports open incidents. Each check
+`readiness` checks what a request needs (the database, the broker) and what deadlines need
+(a recent beat heartbeat, a sweep that keeps up), and reports open incidents. Each check
 answers `{"ok": bool, …}` with what it measured; nothing here names a person or a case.
 """
 
@@ -9,11 +9,11 @@ import os
 import time
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
-from kombu import Connection
 
 from ..models import Heartbeat, SlaTimer
 
@@ -24,16 +24,44 @@ def heartbeat_record(name: str = BEAT) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
 
 
+OK, DEGRADED, UNAVAILABLE = "ok", "degraded", "unavailable"
+# Without these this server cannot serve (503, out of the load balancer). Stalled background
+# work is reported as `degraded` (200): every web node would fail together, and dropping them
+# all would not bring beat or a worker back.
+SERVING = ("database", "broker")
+
+_cached: tuple[float, dict] | None = None
+
+
 def readiness() -> dict:
+    """{"status": ok | degraded | unavailable, "checks": {…}}, reused for
+    READY_CACHE_SECONDS, since probes come often and each check costs round trips."""
+    global _cached
+    now_monotonic = time.monotonic()
+    if _cached is not None and now_monotonic - _cached[0] < settings.READY_CACHE_SECONDS:
+        return _cached[1]
+    report = _readiness()
+    _cached = (now_monotonic, report)
+    return report
+
+
+def _readiness() -> dict:
     now = timezone.now()
-    checks = {
-        "database": _checked(_database),
-        "broker": _checked(_broker),
-        "beat": _checked(_beat, now),
-        "sla_sweep": _checked(_sla_sweep, now),
-        "incidents": _checked(_incidents),
-    }
-    return {"ok": all(check["ok"] for check in checks.values()), "checks": checks}
+    checks = {"database": _checked(_database), "broker": _checked(_broker)}
+    if checks["database"]["ok"]:
+        checks["beat"] = _checked(_beat, now)
+        checks["sla_sweep"] = _checked(_sla_sweep, now)
+        checks["incidents"] = _checked(_incidents)
+    else:  # each would wait for the database again
+        for name in ("beat", "sla_sweep", "incidents"):
+            checks[name] = {"ok": False, "error": "database"}
+    if not all(checks[name]["ok"] for name in SERVING):
+        status = UNAVAILABLE
+    elif all(check["ok"] for check in checks.values()):
+        status = OK
+    else:
+        status = DEGRADED
+    return {"status": status, "checks": checks}
 
 
 def _checked(check, *args) -> dict:
@@ -63,8 +91,14 @@ def _broker() -> dict:
         if not all(os.access(folder, os.W_OK) for folder in folders):
             raise PermissionError("broker folders are missing or read-only")
         return {"transport": "filesystem"}
-    with Connection(url, connect_timeout=settings.READY_BROKER_TIMEOUT_SECONDS) as broker:
-        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+    # The app's own connection settings (transport options, TLS), with a bound on every
+    # socket operation: a broker that accepts and never answers must not hold a web worker.
+    timeout = settings.READY_BROKER_TIMEOUT_SECONDS
+    broker = current_app.connection_for_write(url)
+    broker.connect_timeout = timeout
+    broker.transport_options = {**broker.transport_options, "socket_timeout": timeout}
+    with broker:
+        broker.ensure_connection(max_retries=0)
         return {"transport": broker.transport_cls}
 
 

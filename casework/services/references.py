@@ -23,10 +23,12 @@ def reference_next(*, at) -> str:
 
 def _increment(period: str) -> int | None:
     # One statement instead of UPDATE then SELECT: RETURNING (PostgreSQL, SQLite ≥ 3.35).
-    table = connection.ops.quote_name(ReferenceSequence._meta.db_table)
+    quote = connection.ops.quote_name
+    table, last = quote(ReferenceSequence._meta.db_table), quote("last")  # a keyword
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE period = %s RETURNING last", [period]
+            f"UPDATE {table} SET {last} = {last} + 1 WHERE period = %s RETURNING {last}",
+            [period],
         )
         row = cursor.fetchone()
     return None if row is None else row[0]

@@ -23,9 +23,9 @@ from workflows.ballot_tally import (
     TIE_BROKEN,
 )
 from workflows.case_permissions import may_convene
-from workflows.case_states import State
 from workflows.consultation_access import seats_in
 from workflows.consultation_states import MEETING_MODES, PARTIES, ConsultationState
+from workflows.transitions import TRANSITIONS
 
 from .. import selectors
 from ..errors import Conflict, Invalid
@@ -163,8 +163,7 @@ def _consultation_page(request, actor, consultation, *, error=None, failed=None,
             "minutes", MinutesForm, initial={"minutes": consultation.minutes, "present": present}
         )
     decide_form = None
-    decide_available = {t.name for t in case.get_available_user_state_transitions(actor)}
-    if case.state == State.CONSULTATION and "decide" in decide_available:
+    if TRANSITIONS["decide"].runnable(case, actor):
         decide_form = transition_form("decide", case=case)
 
     def choice_text(ballot) -> str:

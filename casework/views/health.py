@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..metrics import exposition
-from ..services.health import readiness
+from ..services.health import UNAVAILABLE, readiness
 
 
 @never_cache
@@ -24,8 +24,8 @@ def healthz(request):
 def readyz(request):
     report = readiness()
     return JsonResponse(
-        {"status": "ok" if report["ok"] else "unavailable", "checks": report["checks"]},
-        status=200 if report["ok"] else 503,
+        {"status": report["status"], "checks": report["checks"]},
+        status=503 if report["status"] == UNAVAILABLE else 200,
     )
 
 
@@ -37,7 +37,8 @@ FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
 @require_GET
 def metrics(request):
     """Prometheus's scrape (docs/operations.md#metrics): with METRICS_TOKEN set, for
-    `Authorization: Bearer <token>`; without, only from this machine, not through a proxy."""
+    `Authorization: Bearer <token>`; without, only from this machine, not through a proxy,
+    where METRICS_LOCAL_SCRAPES allows it (not in production)."""
     if not _may_scrape(request):
         return HttpResponseForbidden("metrics: set METRICS_TOKEN, or scrape from this machine\n")
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
@@ -49,4 +50,8 @@ def _may_scrape(request) -> bool:
         sent = request.headers.get("Authorization", "")
         return constant_time_compare(sent, f"Bearer {token}")
     local = request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
-    return local and not any(header in request.META for header in FORWARDED)
+    return (
+        settings.METRICS_LOCAL_SCRAPES
+        and local
+        and not any(header in request.META for header in FORWARDED)
+    )

@@ -116,6 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request (and /readyz) in seconds, not at the OS's TCP
+    # timeout of minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "login"
@@ -275,6 +281,16 @@ from celery.schedules import crontab  # noqa: E402
 
 # The run itself, and an hourly look for a missed one (the machine was down on the day).
 # Both call the same idempotent catch-up; workers also run it when they start.
+CELERY_BEAT_SCHEDULE["evaluation-day"] = {
+    "task": "casework.tasks.evaluation_catch_up",
+    "schedule": crontab(minute=0, hour=EVALUATION_HOUR, day_of_month=EVALUATION_DAY),
+}
+CELERY_BEAT_SCHEDULE["evaluation-catch-up"] = {
+    "task": "casework.tasks.evaluation_catch_up",
+    "schedule": crontab(minute=17),
+    "options": {"expires": 3000},
+}
+
 # Health (docs/operations.md#health): beat's heartbeat, and what /readyz tolerates.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE["heartbeat"] = {
@@ -287,18 +303,13 @@ READY_BEAT_MAX_AGE_SECONDS = float(
 )
 READY_SWEEP_LAG_MAX_SECONDS = float(os.environ.get("READY_SWEEP_LAG_MAX_SECONDS", "300"))
 READY_BROKER_TIMEOUT_SECONDS = float(os.environ.get("READY_BROKER_TIMEOUT_SECONDS", "3"))
-# /metrics answers `Authorization: Bearer <token>` when set, else only local scrapes.
+# Probes may come every second from several balancers: one report serves them a while.
+READY_CACHE_SECONDS = float(os.environ.get("READY_CACHE_SECONDS", "2"))
+# /metrics answers `Authorization: Bearer <token>` when set; else scrapes from this machine,
+# unless METRICS_LOCAL_SCRAPES is off (production's default: a proxy on the same machine may
+# not say it is one).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
-
-CELERY_BEAT_SCHEDULE["evaluation-day"] = {
-    "task": "casework.tasks.evaluation_catch_up",
-    "schedule": crontab(minute=0, hour=EVALUATION_HOUR, day_of_month=EVALUATION_DAY),
-}
-CELERY_BEAT_SCHEDULE["evaluation-catch-up"] = {
-    "task": "casework.tasks.evaluation_catch_up",
-    "schedule": crontab(minute=17),
-    "options": {"expires": 3000},
-}
+METRICS_LOCAL_SCRAPES = os.environ.get("METRICS_LOCAL_SCRAPES", "1").lower() in ("1", "true")
 
 # Six-party consultation (docs/consultation.md#vote): ballots from at least this many of the six
 # parties.

@@ -22,6 +22,8 @@ if "DATABASE_URL" not in os.environ:
 # (without the leading slash) answered over plain HTTP too, besides the health checks,
 # which a load balancer probes over plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# /metrics only with METRICS_TOKEN: nginx in front on the same machine looks local.
+METRICS_LOCAL_SCRAPES = env_bool("METRICS_LOCAL_SCRAPES", False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", *env_list("SECURE_REDIRECT_EXEMPT", "")]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, 0, 2 * 365 * 24 * 3600)
 # Covers only hosts under the product's own host name (casework.example.gov.cn →

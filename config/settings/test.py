@@ -15,8 +15,9 @@ if "CELERY_BROKER_URL" not in os.environ:
     CELERY_BROKER_URL = "memory://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
-# Tests edit policies between transitions; read them fresh every time.
+# Tests edit policies between transitions; read them fresh every time, and /readyz too.
 SLA_POLICY_CACHE_SECONDS = 0
+READY_CACHE_SECONDS = 0
 
 # Rate counters in the database table (migration 0009 makes it in the test database), never
 # in the Redis the broker uses: tests clear them (tests/open311/conftest.py).

@@ -43,24 +43,26 @@ def test_ready_once_beat_has_beaten_through_a_worker(client):
 
 
 @pytest.mark.django_db
-def test_not_ready_before_beat_ever_ran(client):
+def test_degraded_but_serving_before_beat_ever_ran(client):
     status, body = _ready(client)
 
-    assert status == 503
-    assert body["status"] == "unavailable"
+    # Stalled background work keeps the web in the load balancer: every node would fail
+    # together, and dropping them all would not bring beat back.
+    assert status == 200
+    assert body["status"] == "degraded"
     assert body["checks"]["beat"] == {"ok": False, "age_seconds": None, "ms": body["checks"]["beat"]["ms"]}
     assert body["checks"]["database"]["ok"]
 
 
 @pytest.mark.django_db
-def test_not_ready_when_the_heartbeat_is_stale(client, settings):
+def test_degraded_when_the_heartbeat_is_stale(client, settings):
     heartbeat()
     later = timezone.now() + timedelta(seconds=settings.READY_BEAT_MAX_AGE_SECONDS + 5)
 
     with time_machine.travel(later, tick=False):
         status, body = _ready(client)
 
-    assert status == 503
+    assert (status, body["status"]) == (200, "degraded")
     assert body["checks"]["beat"]["ok"] is False
     assert body["checks"]["beat"]["age_seconds"] >= settings.READY_BEAT_MAX_AGE_SECONDS
 
@@ -72,13 +74,13 @@ def test_not_ready_when_the_broker_cannot_be_reached(client, settings):
 
     status, body = _ready(client)
 
-    assert status == 503
+    assert (status, body["status"]) == (503, "unavailable")
     assert body["checks"]["broker"]["ok"] is False
     assert body["checks"]["broker"]["error"]
     assert body["checks"]["database"]["ok"] and body["checks"]["beat"]["ok"]
 
 
-def test_a_sweep_that_falls_behind_makes_it_unready_until_it_catches_up(client, demo, settings):
+def test_a_sweep_that_falls_behind_is_reported_until_it_catches_up(client, demo, settings):
     case = case_move(
         case_file(demo.user("gridworker")),
         (demo.user("dispatcher"), "classify", demo.classify_payload()),
@@ -89,14 +91,14 @@ def test_a_sweep_that_falls_behind_makes_it_unready_until_it_catches_up(client, 
     with time_machine.travel(behind, tick=False):
         heartbeat()
         status, body = _ready(client)
-        assert status == 503
+        assert (status, body["status"]) == (200, "degraded")
         assert body["checks"]["sla_sweep"]["ok"] is False
         assert body["checks"]["sla_sweep"]["lag_seconds"] >= settings.READY_SWEEP_LAG_MAX_SECONDS
 
         sla_sweep(now=timezone.now())
         status, body = _ready(client)
 
-    assert status == 200, body
+    assert (status, body["status"]) == (200, "ok"), body
     assert body["checks"]["sla_sweep"]["lag_seconds"] == 0
 
 
@@ -120,15 +122,21 @@ def test_only_get_is_answered(client):
     assert client.post("/healthz").status_code == 405
 
 
-@pytest.mark.django_db
-def test_beat_beats_when_it_starts_and_schedules_the_heartbeat(client, settings):
-    from celery.signals import beat_init
-
-    beat_init.send(sender=None)  # what `celery beat` sends as it starts
-
-    status, body = _ready(client)
-    assert status == 200, body
+def test_beat_schedules_the_heartbeat_more_often_than_readyz_tolerates(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["heartbeat"]
     assert entry["task"] == heartbeat.name == "casework.tasks.heartbeat"
     assert entry["schedule"] == settings.HEARTBEAT_SECONDS
-    assert settings.READY_BEAT_MAX_AGE_SECONDS > settings.HEARTBEAT_SECONDS
+    assert settings.READY_BEAT_MAX_AGE_SECONDS > 2 * settings.HEARTBEAT_SECONDS
+
+
+@pytest.mark.django_db
+def test_probes_within_the_cache_time_share_one_report(client, settings):
+    status, body = _ready(client)  # a fresh report (tests keep none)
+    assert body["checks"]["beat"]["ok"] is False
+    settings.READY_CACHE_SECONDS = 60
+
+    heartbeat()
+
+    assert _ready(client) == (status, body)  # not asked again within the minute
+    settings.READY_CACHE_SECONDS = 0
+    assert _ready(client)[1]["status"] == "ok"

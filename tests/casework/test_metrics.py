@@ -89,3 +89,10 @@ def test_with_a_token_a_scraper_elsewhere_must_send_it(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
     text = _scrape(client, REMOTE_ADDR="10.0.0.7", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token")
     assert "casework_sla_incidents" in text
+
+
+@pytest.mark.django_db
+def test_production_scrapes_need_the_token_even_from_this_machine(client, settings):
+    settings.METRICS_LOCAL_SCRAPES = False  # production's default
+
+    assert client.get("/metrics").status_code == 403

@@ -54,3 +54,17 @@ def test_a_stale_states_doc_fails_the_check(monkeypatch):
     monkeypatch.setattr(states_doc, "states_doc", lambda: "stale\n")
     with pytest.raises(CommandError, match="out of date"):
         call_command("states_doc", "--check")
+
+
+def test_no_code_asks_django_fsm_what_may_run_now():
+    """django-fsm's own answer skips the spec's conditions (the service checks them): the
+    pages ask `transitions_runnable` or the spec instead."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    users = [
+        path for folder in ("casework", "workflows") for path in (root / folder).rglob("*.py")
+        if any(name in path.read_text(encoding="utf-8")
+               for name in ("get_available_", "can_proceed", "has_transition_perm"))
+    ]
+    assert users == []

@@ -290,6 +290,14 @@ def test_the_supervisor_decides_an_undecided_consultation_on_its_page(demo, page
     assert "The supervisor decided" in after and urban_plan.text in after
 
 
+def test_the_supervisor_is_offered_no_decision_while_the_parties_still_vote(demo, page_client, voting):
+    _case, consultation, _options = voting
+    page = page_client("supervisor").get(page_of(consultation))
+
+    assert page.status_code == 200
+    assert page.context["decide_form"] is None
+
+
 def test_the_dispatcher_writes_the_options_of_a_consultation_the_sla_engine_opened(demo, page_client):
     case = case_move(
         demo.case_in("collected"),
