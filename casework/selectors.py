@@ -42,13 +42,18 @@ def case_scope_q(actor: Actor) -> Q:
     return scope
 
 
+def latest_consultation_id() -> Subquery:
+    """The id of a case's latest consultation (None if it was never escalated), to annotate
+    as `current_consultation_id`."""
+    return Subquery(Consultation.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1])
+
+
 def case_list(*, actor: Actor) -> QuerySet[Case]:
     """Cases in scope; each carries `open_timers` (running or paused clocks, by due time)
     and `current_consultation_id` (its latest consultation, if it was ever escalated)."""
-    latest_consultation = Consultation.objects.filter(case=OuterRef("pk")).order_by("-id")
     return (
         Case.objects.filter(case_scope_q(actor))
-        .annotate(current_consultation_id=Subquery(latest_consultation.values("id")[:1]))
+        .annotate(current_consultation_id=latest_consultation_id())
         .select_related("grid", "community", "category", "unit", "duplicate_of")
         .prefetch_related(
             Prefetch(

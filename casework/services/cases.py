@@ -7,7 +7,6 @@ the case row (the consultation) — all in one transaction.
 """
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -18,8 +17,8 @@ from workflows.transitions import TRANSITIONS
 
 from ..errors import Conflict, Forbidden, NotFound
 from ..inputs import CollectInput, DoorCollectInput, VersionInput, validated
-from ..models import Case, Consultation
-from ..selectors import case_scope_q
+from ..models import Case
+from ..selectors import case_scope_q, latest_consultation_id
 from .case_events import event_write
 from .references import reference_next
 from .sla_timers import timers_apply
@@ -121,9 +120,7 @@ def _locked(*, actor: Actor, case_id: int | None, reference: str | None) -> Case
     cases = Case.objects.select_for_update(of=("self",))
     if reference is not None:
         cases = cases.filter(case_scope_q(actor), reference=reference).annotate(
-            current_consultation_id=Subquery(
-                Consultation.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
-            )
+            current_consultation_id=latest_consultation_id()
         )
     else:
         cases = cases.filter(pk=case_id)
