@@ -16,6 +16,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -62,30 +63,81 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
     return period.bounds(settings.EVALUATION_DAY, settings.EVALUATION_HOUR)
 
 
+@dataclass(frozen=True)
+class EvaluationPlan:
+    """What running a period (or catching up) would do, before anything is written."""
+
+    periods: list[Period]  # to settle and freeze, oldest first; empty when nothing is due
+    stored: EvaluationReport | None = None  # the period asked for, already frozen
+    settle: Counter = field(default_factory=Counter)  # the first run's outcomes, by counter
+    first_event_at: datetime | None = None  # before any report: where the first period comes from
+    next_due: tuple[Period, datetime] | None = None  # nothing due: the next period and its time
+
+
+def evaluation_plan(
+    *, period: str | None = None, now: datetime | None = None, outcomes: bool = True
+) -> EvaluationPlan:
+    """The periods a run of `period` (None: catch up) would settle and freeze, and (with
+    `outcomes`) what the first of them would do with the cases evaluating now. Raises as
+    `evaluation_run` would (not due, out of order, a malformed period). Reads only."""
+    now = now or timezone.now()
+    day, hour = settings.EVALUATION_DAY, settings.EVALUATION_HOUR
+    first_event_at = None
+    if period is not None:
+        wanted = period_parse(period)
+        stored = EvaluationReport.objects.filter(period=str(wanted)).first()
+        if stored is not None:
+            return EvaluationPlan(periods=[], stored=stored)
+    latest = EvaluationReport.objects.order_by("-period").values_list("period", flat=True).first()
+    if period is not None:
+        ends_at = period_bounds(wanted)[1]
+        if ends_at > now:
+            raise Conflict(
+                _("The evaluation of %(period)s is not due before %(at)s.")
+                % {"period": wanted, "at": timezone.localtime(ends_at).strftime("%Y-%m-%d %H:%M")},
+                code="not_due",
+            )
+        if latest is not None and str(wanted) < latest:
+            raise Conflict(
+                _("Periods run in order: %(period)s is older than the latest report, %(latest)s.")
+                % {"period": wanted, "latest": latest},
+                code="out_of_order",
+            )
+        first = Period.parse(latest).next() if latest else wanted
+    else:
+        wanted = period_due(now, day, hour)
+        if latest is not None:
+            first = Period.parse(latest).next()
+        else:
+            first_event_at = CaseEvent.objects.order_by("at").values_list("at", flat=True).first()
+            if first_event_at is None:
+                return EvaluationPlan(periods=[])
+            # A new installation waits for its first evaluation day rather than settling its
+            # first cases at once: the first period is the first to end after the first event.
+            first = period_due(first_event_at, day, hour).next()
+    periods = periods_between(first, wanted)
+    if not periods:
+        return EvaluationPlan(
+            periods=[], first_event_at=first_event_at,
+            next_due=(first, period_bounds(first)[1]),
+        )
+    if not outcomes:
+        return EvaluationPlan(periods=periods, first_event_at=first_event_at)
+    evaluated_at = period_bounds(periods[0])[1]
+    settle: Counter = Counter(closed=0, closed_unrated=0, reopened=0, carried=0)
+    for _case_id, _version, satisfaction, resolved_at in _evaluating():
+        outcome = settlement(satisfaction=satisfaction, resolved_at=resolved_at, evaluated_at=evaluated_at)
+        settle["carried" if outcome == CARRY else SETTLE_TRANSITIONS[outcome][2]] += 1
+    return EvaluationPlan(periods=periods, settle=settle, first_event_at=first_event_at)
+
+
 def evaluation_run(*, period: str, progress: Progress | None = None) -> EvaluationReport:
     """Settle and freeze `period` (and any missed one before it); return its report."""
-    wanted = period_parse(period)
-    stored = EvaluationReport.objects.filter(period=str(wanted)).first()
-    if stored is not None:
-        return stored
-    now = timezone.now()
-    ends_at = period_bounds(wanted)[1]
-    if ends_at > now:
-        raise Conflict(
-            _("The evaluation of %(period)s is not due before %(at)s.")
-            % {"period": wanted, "at": timezone.localtime(ends_at).strftime("%Y-%m-%d %H:%M")},
-            code="not_due",
-        )
-    latest = EvaluationReport.objects.order_by("-period").values_list("period", flat=True).first()
-    if latest is not None and str(wanted) < latest:
-        raise Conflict(
-            _("Periods run in order: %(period)s is older than the latest report, %(latest)s.")
-            % {"period": wanted, "latest": latest},
-            code="out_of_order",
-        )
-    first = Period.parse(latest).next() if latest else wanted
+    plan = evaluation_plan(period=period, outcomes=False)
+    if plan.stored is not None:
+        return plan.stored
     report = None
-    for missing in periods_between(first, wanted):
+    for missing in plan.periods:
         report = _run_one(missing, progress=progress)
     return report
 
@@ -95,18 +147,8 @@ def evaluation_catch_up(*, now: datetime | None = None) -> list[EvaluationReport
     report, the first period is the one in which the first case event happened: a new
     installation waits for its first evaluation day instead of settling its first cases at
     once. Cheap when there is nothing to do (two indexed queries)."""
-    now = now or timezone.now()
-    day, hour = settings.EVALUATION_DAY, settings.EVALUATION_HOUR
-    due = period_due(now, day, hour)
-    latest = EvaluationReport.objects.order_by("-period").values_list("period", flat=True).first()
-    if latest is not None:
-        first = Period.parse(latest).next()
-    else:
-        earliest = CaseEvent.objects.order_by("at").values_list("at", flat=True).first()
-        if earliest is None:
-            return []
-        first = period_due(earliest, day, hour).next()  # the first period ending after it
-    return [evaluation_run(period=str(p)) for p in periods_between(first, due)]
+    plan = evaluation_plan(now=now, outcomes=False)
+    return [evaluation_run(period=str(p)) for p in plan.periods]
 
 
 def _run_one(period: Period, *, progress: Progress | None) -> EvaluationReport:

@@ -269,12 +269,56 @@ def test_run_evaluation_command_runs_then_shows_the_stored_report(demo):
     rated(demo, at(2026, 11, 2, 10))
     out = io.StringIO()
     with time_machine.travel(NOV_RUN, tick=False):
-        call_command("run_evaluation", "--period", "2026-11", stdout=out)
+        call_command("run_evaluation", "--period", "2026-11", "--yes", stdout=out)
         call_command("run_evaluation", "--period", "2026-11", stdout=out)
     lines = [line for line in out.getvalue().splitlines() if line.startswith("2026-11")]
     assert len(lines) == 2 and lines[0] == lines[1]
     assert "received 1" in lines[0] and "closed 1" in lines[0]
     assert "\r" not in out.getvalue()  # no progress bar when not on a terminal
+
+
+def test_run_evaluation_command_says_what_it_would_do_and_changes_nothing_without_yes(demo):
+    rated(demo, at(2026, 11, 2, 10))
+    rated(demo, at(2026, 11, 3, 10), "dissatisfied")
+    filed(demo, at(2026, 11, 19, 10), *demo.steps_to("evaluating"))  # unrated, just resolved
+    before = snapshot()
+    out = io.StringIO()
+    with time_machine.travel(NOV_RUN + timedelta(days=3), tick=False):
+        with pytest.raises(CommandError, match="--yes"):
+            call_command("run_evaluation", "--period", "2026-11", stdout=out)
+    assert snapshot() == before
+    assert "2026-11 (2026-10-21 00:00 – 2026-11-20 09:00)" in out.getvalue()
+    assert "awaiting evaluation now: 3" in out.getvalue()
+    assert "close 1 (rated) and 0 (unrated too long), reopen 1 (dissatisfied) and carry 1" in out.getvalue()
+
+
+def test_run_evaluation_command_before_any_report_says_which_period_comes_first_and_why(demo):
+    out = io.StringIO()
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        call_command("run_evaluation", stdout=out)
+    assert "there is no case yet" in out.getvalue()
+
+    rated(demo, at(2026, 11, 25, 10))
+    out = io.StringIO()
+    with time_machine.travel(at(2026, 12, 3, 10), tick=False):
+        call_command("run_evaluation", stdout=out)
+    assert (
+        "the first period is 2026-12 because the first case event was at 2026-11-25 10:00; "
+        "it is due at 2026-12-20 09:00" in out.getvalue()
+    )
+
+    out = io.StringIO()
+    with time_machine.travel(at(2026, 12, 21, 10), tick=False):
+        with pytest.raises(CommandError, match="--yes"):
+            call_command("run_evaluation", stdout=out)
+        assert not EvaluationReport.objects.exists()
+        assert "first to end after the first case event (2026-11-25 10:00)" in out.getvalue()
+        call_command("run_evaluation", "--yes", stdout=out)
+    assert list(EvaluationReport.objects.values_list("period", flat=True)) == ["2026-12"]
+    with time_machine.travel(at(2026, 12, 22, 10), tick=False):
+        out = io.StringIO()
+        call_command("run_evaluation", stdout=out)
+    assert "every period up to now has its report. Next: 2027-01, due at 2027-01-20 09:00" in out.getvalue()
 
 
 def test_run_evaluation_command_explains_refusals(demo):
