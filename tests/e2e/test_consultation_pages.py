@@ -251,7 +251,13 @@ def test_the_dispatcher_opens_a_consultation_from_the_case_page(demo, page_clien
         ("物业清运", None),
         ("城管执法", demo.unit("dept-urban").pk),
     ]
-    assert f'data-consultation-link="{consultation.pk}"' in response.content.decode()
+    page = response.content.decode()
+    assert f'data-consultation-link="{consultation.pk}"' in page
+    # The case links to the consultation it has; "Open the consultation" (发起会商) is the
+    # escalate button's label.
+    link = page[page.index("data-consultation-link"):]
+    assert "View the consultation" in link[:link.index("</section>")]
+    assert "Open the consultation" not in page
 
 
 def test_the_escalate_form_shows_what_is_missing(demo, page_client):
