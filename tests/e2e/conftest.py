@@ -81,7 +81,7 @@ def phone(chromium):
 
     def new_phone():
         context = chromium.new_context(
-            viewport={"width": 375, "height": 740},
+            viewport={"width": 360, "height": 740},
             device_scale_factor=2,
             is_mobile=True,
             has_touch=True,

@@ -49,6 +49,16 @@ def test_a_resident_reports_follows_and_rates(live_server, street, phone, settin
     expect(page.locator("[data-new-reference]")).to_have_text(reference)
     follow_link = page.locator("[data-follow-url]").input_value()
     assert follow_link == page.url.split("?")[0]
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("[data-copy-follow-url]")
+    expect(page.locator("[data-copied]")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == follow_link
+    # The heading is what it is about; the resident's words follow once, in full.
+    expect(page.locator("h1.case-title")).to_have_text("市政设施 / 路灯不亮")
+    assert page.locator("main").inner_text().count(DESCRIPTION[:10]) == 1
+    assert page.evaluate(
+        "[...document.querySelectorAll('main .card')].every(c => c.innerText.trim() !== '')"
+    )
     expect(page.locator(".case-header [data-state]")).to_have_attribute("data-state", "collected")
     assert fits_the_screen(page)
 

@@ -21,9 +21,24 @@
   });
 })();
 
-// The private link on the follow page: a tap selects all of it, ready to copy.
+// The private link on the follow page: a tap selects all of it; the button copies it (the
+// clipboard API needs HTTPS, so plain HTTP falls back to copying the selection).
 (function () {
   var link = document.querySelector("[data-follow-url]");
   if (!link) return;
   link.addEventListener("click", function () { link.select(); });
+  var button = document.querySelector("[data-copy-follow-url]");
+  var copied = document.querySelector("[data-copied]");
+  button.hidden = false;
+  function done() { copied.hidden = false; }
+  button.addEventListener("click", function () {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(link.value).then(done, function () {
+        link.select();
+      });
+    } else {
+      link.select();
+      if (document.execCommand("copy")) done();
+    }
+  });
 })();
