@@ -27,19 +27,22 @@ STYLE = Style(
     foreground_subtle="#d9dee5",
     colors=("#1d4e89", "#1e7b34", "#c2410c", "#7c3aed", "#b42318"),
     font_family='"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=13,
-    title_font_size=15,
-    value_font_size=12,
+    label_font_size=16,
+    major_label_font_size=16,
+    legend_font_size=16,
+    title_font_size=18,
+    value_font_size=16,
+    value_label_font_size=16,
 )
 COMMON = {
     "style": STYLE,
     "js": [],
     "disable_xml_declaration": True,
     "legend_at_bottom": True,
-    "width": 720,
-    "height": 360,
+    # Drawn about a phone's width: the SVG scales to its box, so on a 360 px screen its
+    # 16 px labels stay at least 12 px (a wide screen only enlarges them).
+    "width": 380,
+    "height": 320,
 }
 
 
@@ -78,7 +81,8 @@ def stylesheet() -> str:
 def rates_over_months(history: list[dict]) -> str:
     chart = pygal.Line(
         title=_("Rates over the months"), range=(0, 1), show_dots=True, dots_size=4,
-        value_formatter=lambda v: f"{v:.1%}", **COMMON,
+        value_formatter=lambda v: f"{v:.1%}", y_labels=[0, 0.25, 0.5, 0.75, 1],
+        x_label_rotation=30, legend_at_bottom_columns=1, **COMMON,
     )
     chart.x_labels = [row["period"] for row in history]
     for key, label in (
@@ -94,20 +98,25 @@ def units_ranked(units: list[dict], limit: int = 15) -> str:
     rows = sorted(units, key=lambda row: row.get("rank", 0))[:limit]
     chart = pygal.HorizontalBar(
         title=_("Units ranked by composite score"), range=(0, 1),
-        value_formatter=lambda v: f"{v:.4f}", show_legend=False, print_values=True,
-        **{**COMMON, "height": max(200, 40 + 32 * len(rows))},
+        value_formatter=lambda v: f"{v:.0%}", show_legend=False, print_values=True,
+        print_labels=True, y_labels=[0, 0.5, 1],
+        **{**COMMON, "height": max(200, 60 + 44 * len(rows))},
     )
-    # HorizontalBar draws the first label at the bottom: reverse so rank 1 is on top.
+    # HorizontalBar draws the first label at the bottom: reverse so rank 1 is on top. The
+    # axis carries the rank; the name is written on its bar, where a phone has room for it.
     rows = list(reversed(rows))
-    chart.x_labels = [f"{row.get('rank', '')}. {row['name']}" for row in rows]
-    chart.add(_("Composite"), [float(row["composite"]) for row in rows])
+    chart.x_labels = [str(row.get("rank", "")) for row in rows]
+    chart.add(
+        _("Composite"),
+        [{"value": float(row["composite"]), "label": row["name"]} for row in rows],
+    )
     return _svg(chart)
 
 
 def breaches_by_kind(totals: dict | None) -> str:
     chart = pygal.Bar(
         title=_("Breaches by kind"), show_legend=False, print_values=True,
-        value_formatter=lambda v: f"{v:.0f}", **{**COMMON, "height": 300},
+        value_formatter=lambda v: f"{v:.0f}", **{**COMMON, "height": 280},
     )
     kinds = (
         ("breaches_respond", _("respond")),

@@ -48,11 +48,12 @@ def test_the_report_page_has_charts_tables_and_exports(month, page_client):
     assert len(charts) == 3 and not any("<script" in chart for chart in charts)
     assert "/static/casework/sortable.js" in html
     assert html.count("data-sortable") == 4  # communities, grids, units, categories
-    assert 'data-figure="composite">0.7293<' in html
+    # Rates read as percentages; the frozen fraction stays in data-value for sorting.
+    assert 'data-figure="composite" data-value="0.7293">72.93%<' in html
     # Ratings by who gave them: 4 residents' own, 2 callbacks; both in the satisfaction rate.
     assert 'data-figure="rated">6<' in html
     assert 'data-figure="rated_resident">4<' in html and 'data-figure="rated_callback">2<' in html
-    assert 'data-figure="satisfaction_rate">0.8333<' in html
+    assert 'data-figure="satisfaction_rate" data-value="0.8333">83.33%<' in html
     grid = re.search(r'<tr data-code="C1-G1">.*?</tr>', html, re.S).group(0)
     assert 'data-rated-resident>4<' in grid and 'data-rated-callback>1<' in grid
     assert 'href="/evaluations/2026-11/export.csv"' in html
@@ -62,7 +63,7 @@ def test_the_report_page_has_charts_tables_and_exports(month, page_client):
 
 def test_the_dispatcher_sees_only_the_community(month, page_client):
     html = page_client("dispatcher").get(PAGE).content.decode()
-    assert 'data-figure="composite">0.6950<' in html  # C1's
+    assert 'data-figure="composite" data-value="0.6950">69.50%<' in html  # C1's
     assert "幸福社区第一网格" not in html and "幸福家园物业公司" not in html
 
 
