@@ -56,7 +56,7 @@ def test_pages_charts_and_api_docs_work_under_the_policy(live_server, street, de
     assert visit(page, f"{base}/evaluations/2026-11/") == []
     expect(page.locator("svg.pygal-chart")).to_have_count(3)
     title = page.locator("[data-chart=rates] svg.pygal-chart text.title")
-    assert title.evaluate("t => getComputedStyle(t).fontSize") == "15px"
+    assert title.evaluate("t => getComputedStyle(t).fontSize") == "18px"
     assert page.locator("[data-chart=rates] .tooltip").first.evaluate(
         "t => getComputedStyle(t).opacity"
     ) == "0"
