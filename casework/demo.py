@@ -36,6 +36,21 @@ UNITS = [
     ("rc-c1", "和平社区居委会", Unit.Kind.RESIDENTS_COMMITTEE, ["C1"]),
 ]
 PARTY_USERS = [party.value for party in Party]
+# 姓, 名 of each demo account (pages show 姓名, casework.people).
+NAMES = {
+    "gridworker": ("王", "丽"),
+    "dispatcher": ("张", "强"),
+    "unitmember": ("刘", "伟"),
+    "supervisor": ("陈", "静"),
+    "outsider": ("孙", "浩"),
+    "admin": ("周", "敏"),
+    "party_committee": ("赵", "建国"),
+    "residents_committee": ("钱", "秀英"),
+    "department": ("吴", "磊"),
+    "local_unit": ("郑", "海燕"),
+    "property": ("冯", "军"),
+    "owners_committee": ("何", "桂芳"),
+}
 
 # title, description, category code, address
 CONCERNS = [
@@ -104,12 +119,14 @@ def _organisation_and_users(password: str) -> dict:
     for username, memberships in roles.items():
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.last_name, user.first_name = NAMES[username]
+        user.save(update_fields=["password", "last_name", "first_name"])
         for membership in memberships:
             Membership.objects.get_or_create(user=user, **membership)
         users[username] = user
     admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True})
     admin.is_staff = admin.is_superuser = True
+    admin.last_name, admin.first_name = NAMES["admin"]
     admin.set_password(password)
     admin.save()
     users["admin"] = admin

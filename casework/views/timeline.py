@@ -22,6 +22,7 @@ from workflows.sla_rules import TimerKind
 from workflows.transitions import EVENT_KINDS
 
 from ..models import CaseEvent, Category, ConsultationOption, Grid, Party, Unit
+from ..people import person_name
 
 class BallotChoice(models.TextChoices):
     ABSTAIN = ABSTAIN, _("Abstain")
@@ -183,7 +184,7 @@ def _who(event: CaseEvent) -> str:
         if resident_filed or event.transition == "rate":
             return str(_("Resident"))
         return str(_("System"))
-    return event.actor.get_full_name() or event.actor.get_username()
+    return person_name(event.actor)
 
 
 def _state_label(state: str) -> str:

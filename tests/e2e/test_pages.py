@@ -536,11 +536,13 @@ def test_timeline_shows_who_when_in_shanghai_time_and_the_details(page_client):
     response = page_client("dispatcher").get(f"/cases/{case.reference}/")
     body = response.content.decode()
     entries = response.context["timeline"]
+    # People by their 姓名, family name first.
     assert [(e.transition, e.who) for e in entries] == [
-        ("collect", "gridworker"),
-        ("classify", "dispatcher"),
-        ("return", "unitmember"),
+        ("collect", "王丽"),
+        ("classify", "张强"),
+        ("return", "刘伟"),
     ]
+    assert '<span class="who">张强</span>' in body
     assert "2026-03-01 09:30" in body  # 01:30 UTC
     assert "2026-03-02 07:05" in body  # 23:05 UTC, the next day in Shanghai
     assert "不属于物业职责，建议转城管。" in body
