@@ -403,8 +403,8 @@ class BreachBoardFilter(BreachFilter):
         # Filters build their form fields lazily from `label` and `extra`.
         page_fields = {
             "kind": (_("Clock"), {"empty_label": _("All clocks")}),
-            "unit": (_("Unit"), {"widget": _choices(_("All units"), units)}),
-            "grid": (_("Grid"), {"widget": _choices(_("All grids"), grids)}),
+            "unit": (_("Unit"), {"widget": choices_select(_("All units"), units)}),
+            "grid": (_("Grid"), {"widget": choices_select(_("All grids"), grids)}),
             "status": (_("Status"), {"empty_label": _("Open and acknowledged")}),
         }
         for name, (label, extra) in page_fields.items():
@@ -412,5 +412,5 @@ class BreachBoardFilter(BreachFilter):
             self.filters[name].extra.update(extra)
 
 
-def _choices(everything, objects) -> forms.Select:
+def choices_select(everything, objects) -> forms.Select:
     return forms.Select(choices=[("", everything), *((obj.pk, str(obj)) for obj in objects)])

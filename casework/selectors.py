@@ -9,6 +9,7 @@ from workflows.case_states import Difficulty, State
 from workflows.consultation_access import may_see_results
 from workflows.consultation_states import ConsultationState
 
+from .case_search import overdue_q
 from .errors import Forbidden, NotFound
 from .models import (
     Case,
@@ -95,6 +96,22 @@ def case_unit_inbox(*, actor: Actor) -> QuerySet[Case]:
     if not actor.is_superuser:
         cases = cases.filter(unit_id__in=actor.units)
     return cases.order_by("created_at", "id")
+
+
+def case_overdue_list(*, actor: Actor) -> QuerySet[Case]:
+    """Cases in scope owing a step past its deadline, the longest overdue first."""
+    return case_list(actor=actor).filter(overdue_q())
+
+
+def case_filter_choices(*, cases: QuerySet[Case]) -> dict[str, QuerySet]:
+    """The categories, grids and units a list's cases have: what its filters offer."""
+    ids = cases.order_by()
+    return {
+        "categories": Category.objects.filter(pk__in=ids.values("category_id"))
+        .select_related("parent").order_by("code"),
+        "grids": Grid.objects.filter(pk__in=ids.values("grid_id")).order_by("name"),
+        "units": Unit.objects.filter(pk__in=ids.values("unit_id")).order_by("name"),
+    }
 
 
 def case_events(*, case: Case) -> QuerySet[CaseEvent]:

@@ -53,6 +53,7 @@ urlpatterns = [
     path("notifications/", sla.notifications, name="notifications"),
     path("notifications/read/", sla.notifications_read, name="notifications-read"),
     # Before <reference>/ so "new" is never read as a reference.
+    path("cases/overdue/", pages.case_overdue, name="case-overdue"),
     path("cases/new/", pages.case_new, name="case-new"),
     path("cases/<str:reference>/", pages.case_detail, name="case-detail"),
     path(

@@ -19,7 +19,7 @@ from ..inputs import CollectInput
 from ..models import Case, Category, Grid, Unit
 from ..privacy import reporter_names, sees_personal_data
 from ..services.cases import case_collect, case_transition
-from .filters import CaseFilter
+from ..case_filters import CaseFilter
 from .pagination import GuardedCursorPagination
 from .routers import ID_PATTERN
 from .serializers import CaseEventOut, CaseOut, CategoryOut, ErrorOut, GridOut, UnitOut

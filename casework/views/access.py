@@ -66,6 +66,12 @@ PAGES = [
         gettext_lazy("Monthly figures"),
         lambda a: a.is_supervisor or a.is_dispatcher or a.is_unit_member or a.is_superuser,
     ),
+    Page(
+        "case-overdue",
+        gettext_lazy("Overdue"),
+        lambda a: a.is_grid_worker or a.is_dispatcher or a.is_unit_member or a.is_supervisor
+        or a.is_superuser,
+    ),
     Page("case-list", gettext_lazy("All cases"), lambda a: True),
 ]
 PAGES_BY_NAME = {page.url_name: page for page in PAGES}

@@ -16,6 +16,7 @@ from workflows.transitions import TRANSITIONS, transitions_runnable
 
 from .. import selectors
 from ..ballot_secrecy import payload_for_reader
+from ..case_list_filter import CaseListFilter
 from ..errors import Conflict, Invalid
 from ..forms import CollectForm, transition_form
 from ..phone import phone_masked
@@ -43,12 +44,31 @@ def home(request, actor):
     return redirect("case-list")
 
 
-def _case_list_page(request, cases, *, heading, lead, empty):
-    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+def _case_list_page(request, cases, *, heading, lead, empty, default_sort="newest"):
+    """A list of cases with the search box and filters above it (an invalid filter answers
+    400 with the form's errors and no cases)."""
+    search = CaseListFilter(
+        request.GET,
+        queryset=cases,
+        choices=selectors.case_filter_choices(cases=cases),
+        default_sort=default_sort,
+    )
+    valid = search.is_valid()
+    found = search.qs if valid else cases.none()
+    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    narrowed = {name for name, value in request.GET.items() if value and name not in ("page", "sort")}
     return render(
         request,
         "casework/case_list.html",
-        {"page": page, "cases": page.object_list, "heading": heading, "lead": lead, "empty": empty},
+        {
+            "page": page, "cases": page.object_list, "heading": heading, "lead": lead,
+            "empty": empty, "search": search, "query": query.urlencode(),
+            "filtered": bool(narrowed) or not valid,
+            "filters_open": bool(narrowed - {"q"}) or not valid,
+        },
+        status=200 if valid else 400,
     )
 
 
@@ -61,6 +81,19 @@ def case_list(request, actor):
         heading=gettext_lazy("All cases"),
         lead=gettext_lazy("Every case you may see, newest first."),
         empty=gettext_lazy("No cases yet."),
+    )
+
+
+@require_GET
+@staff_page("case-overdue")
+def case_overdue(request, actor):
+    return _case_list_page(
+        request,
+        selectors.case_overdue_list(actor=actor),
+        heading=gettext_lazy("Overdue"),
+        lead=gettext_lazy("Cases you may see that owe a step past its deadline, the nearest deadline first."),
+        empty=gettext_lazy("Nothing is overdue."),
+        default_sort="deadline",
     )
 
 
@@ -85,6 +118,7 @@ def dispatch_queue(request, actor):
         heading=gettext_lazy("Dispatch queue"),
         lead=gettext_lazy("Collected cases waiting to be classified, oldest first."),
         empty=gettext_lazy("Nothing waits for dispatch."),
+        default_sort="oldest",
     )
 
 
@@ -97,6 +131,7 @@ def unit_inbox(request, actor):
         heading=gettext_lazy("Unit inbox"),
         lead=gettext_lazy("Cases assigned to your unit: accept them, then report back."),
         empty=gettext_lazy("Nothing is assigned to your unit."),
+        default_sort="oldest",
     )
 
 

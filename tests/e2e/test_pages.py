@@ -145,6 +145,7 @@ def test_each_page_renders_for_its_role(page_client, username, page):
         ("unitmember", "/cases/new/"),
         ("supervisor", "/dispatch/"),
         ("party_committee", "/cases/new/"),
+        ("party_committee", "/cases/overdue/"),
     ],
 )
 def test_a_page_for_another_role_is_forbidden(page_client, username, page):
@@ -156,7 +157,7 @@ def test_a_page_for_another_role_is_forbidden(page_client, username, page):
 def test_menu_shows_only_the_pages_of_the_role(page_client):
     response = page_client("unitmember").get("/inbox/")
     menu = [page.url_name for page in response.context["nav_pages"]]
-    assert menu == ["unit-inbox", "evaluation-list", "case-list"]
+    assert menu == ["unit-inbox", "evaluation-list", "case-overdue", "case-list"]
 
 
 def test_language_can_be_switched_to_english(street, client):
