@@ -44,7 +44,16 @@ def chatty(request):
     return HttpResponse("ok")
 
 
+def echo(request):
+    """Logs what it was sent, then fails with it: a message and a traceback that hold a
+    client's text."""
+    sent = request.body.decode()
+    logging.getLogger("casework.views").warning("sent: %s", sent)
+    raise RuntimeError(f"cannot take {sent}")
+
+
 urlpatterns = [
+    path("test-echo/", echo),
     path("test-boom/", boom),
     path("test-forbidden/", forbidden),
     path("test-chatty/", chatty),
@@ -219,6 +228,50 @@ def test_an_address_or_header_cannot_forge_a_json_line(demo, json_lines, address
     assert line["logger"] == "casework.access" and line["status"] in (400, 404)
     assert "/admin/" in line["path"] and "\n" not in line["path"] and "\u2028" not in line["path"]
     assert GENERATED.fullmatch(line["request_id"])
+
+
+FORGED_BODY = (
+    "x\n2026-12-03 09:00:00.000+0800 INFO casework.access - GET /admin/ 200 1ms user=1"
+    "\r\u2028\x85\x1b[1A"
+)
+
+
+@pytest.mark.urls(__name__)
+def test_a_clients_text_in_a_message_or_traceback_cannot_forge_a_text_line(demo, text):
+    Client(raise_request_exception=False).post(
+        "/test-echo/", FORGED_BODY, content_type="text/plain", HTTP_X_REQUEST_ID="r9"
+    )
+
+    logged = records(text)  # refuses any line that is neither a record nor indented
+    assert [(r["logger"], r["request_id"]) for r in logged] == [
+        ("casework.views", "r9"),
+        ("django.request", "r9"),
+        ("casework.access", "r9"),
+    ]
+    assert logged[0]["message"] == (
+        "sent: x\\n2026-12-03 09:00:00.000+0800 INFO casework.access - GET /admin/ 200 1ms"
+        " user=1\\r\\u2028\\x85\\x1b[1A"
+    )
+    # The traceback breaks where the text did, each part indented under its record.
+    assert (
+        "    RuntimeError: cannot take x\n    2026-12-03 09:00:00.000+0800 INFO casework.access"
+    ) in logged[1]["traceback"]
+
+
+@pytest.mark.urls(__name__)
+def test_a_clients_text_in_a_message_or_traceback_stays_inside_its_json_line(demo, json_lines):
+    Client(raise_request_exception=False).post(
+        "/test-echo/", FORGED_BODY, content_type="text/plain", HTTP_X_REQUEST_ID="r9"
+    )
+
+    lines = json_lines()  # every line parses
+    assert [(line["logger"], line["request_id"]) for line in lines] == [
+        ("casework.views", "r9"),
+        ("django.request", "r9"),
+        ("casework.access", "r9"),
+    ]
+    assert lines[0]["message"] == f"sent: {FORGED_BODY}"
+    assert f"RuntimeError: cannot take {FORGED_BODY}" in lines[1]["exception"]
 
 
 # ---------------------------------------------------------------- JSON
