@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 VIEWFLOW = {"AUTOREGISTER": False}
 
 MIDDLEWARE = [
+    # First: the request id for everything below, and the access line (LOGGING at the end).
+    "config.request_logging.AccessLogMiddleware",
     # Times the whole request; its partner below counts it by view and status.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -196,22 +198,6 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casework@localhost")
-
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # A refused request (4xx) is one line, "GET /path 404 Not Found"; a 5xx keeps its
-    # traceback (config/request_logging.py).
-    "filters": {"client_errors_one_line": {"()": "config.request_logging.ClientErrorsOnOneLine"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_one_line"]},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # Without handlers of its own (Django's default adds a console one under DEBUG), so every
-    # django.* record passes the filter above once.
-    "loggers": {"django": {"level": LOG_LEVEL, "propagate": True}},
-}
 
 # ---------------------------------------------------------------- security headers (SECURITY.md)
 # Content-Security-Policy on every response: scripts, styles, fonts and images only from our
@@ -417,3 +403,38 @@ REST_KNOX = {
 }
 # seed_demo's users share one known password: config.settings.production refuses it.
 DEMO_DATA_ALLOWED = True
+
+
+# ---------------------------------------------------------------- logs (docs/operations.md#logs)
+# One line per record on standard error, in the web, the worker and beat alike (config.celery
+# hands Celery this config): LOG_FORMAT=text (readable, the default) or json (one object per
+# line). Every record carries the request id (config.request_id); each request writes one
+# access line (config.request_logging) and each Celery task one line when it ends
+# (config.task_logging). A refused request (4xx) is never a traceback; a 5xx keeps its own.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "config.request_id.RequestIdFilter"},
+        "client_errors_one_line": {"()": "config.request_logging.ClientErrorsOnOneLine"},
+    },
+    "formatters": {
+        "text": {"()": "config.log_format.TextFormatter"},
+        "json": {"()": "config.log_format.JsonLineFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "client_errors_one_line"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Without handlers of their own (Django's default adds a console one under DEBUG), so
+    # every django.* record passes the filters above once.
+    "loggers": {"django": {"level": LOG_LEVEL, "propagate": True}},
+}

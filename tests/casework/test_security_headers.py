@@ -1,9 +1,8 @@
 """Security headers through HTTP: the Content-Security-Policy on every kind of page and no
 inline script anywhere, HTTPS and HSTS under the production settings (and `check --deploy`
-clean), refused requests logged as one line (SECURITY.md, README "Security headers")."""
+clean) (SECURITY.md, README "Security headers"). Refused requests logged as one line:
+tests/casework/test_logs.py."""
 
-import io
-import logging
 import os
 import re
 import subprocess
@@ -12,14 +11,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.test import Client
-from django.urls import path
 
 from casework.demo import demo_seed
 from casework.views.evaluation_charts import stylesheet
-from config.request_logging import ClientErrorsOnOneLine
-from config.urls import urlpatterns as site_urlpatterns
 from tests.casework.evaluation_month import Month
 from tests.factories import PASSWORD
 
@@ -381,77 +376,3 @@ def test_security_txt_names_the_offices_contact(client, settings):
 def test_security_txt_is_absent_until_the_office_names_a_contact(client, settings):
     settings.SECURITY_CONTACT = ""
     assert client.get("/.well-known/security.txt").status_code == 404
-
-
-# ---------------------------------------------------------------- refused requests: one log line
-
-
-def boom(request):
-    raise RuntimeError("the database fell over")
-
-
-def forbidden(request):
-    raise PermissionDenied("not yours")
-
-
-urlpatterns = [path("test-boom/", boom), path("test-forbidden/", forbidden), *site_urlpatterns]
-handler500 = "casework.door_errors.server_error"
-
-
-@pytest.fixture
-def console():
-    """What the configured console handler writes, in a buffer for the test."""
-    handler = next(
-        h
-        for h in logging.getLogger().handlers
-        if any(isinstance(f, ClientErrorsOnOneLine) for f in h.filters)
-    )
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    yield buffer
-    handler.setStream(previous)
-
-
-@pytest.mark.urls(__name__)
-def test_refused_requests_are_one_line_and_server_errors_keep_their_traceback(
-    demo, api, console, caplog
-):
-    caplog.set_level(logging.INFO)
-    client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
-    assert client.get("/no-such-page/").status_code == 404
-    assert client.get("/test-forbidden/").status_code == 403
-    assert logged_in("gridworker").get("/dispatch/").status_code == 403
-    assert client.get("/report/", HTTP_HOST="evil.example").status_code == 400
-    assert api("gridworker").get("/api/v1/cases/999999999/").status_code == 404
-    assert api(None).get("/api/v1/cases/").status_code == 401
-    assert client.get("/test-boom/").status_code == 500
-
-    lines = console.getvalue().splitlines()
-    refused = [
-        "GET /no-such-page/ 404 Not Found",
-        "GET /test-forbidden/ 403 Forbidden (Permission denied)",
-        "GET /dispatch/ 403 Forbidden (Permission denied)",
-        "GET /report/ 400 Invalid HTTP_HOST header: 'evil.example'. You may need to add"
-        " 'evil.example' to ALLOWED_HOSTS.",
-        "GET /api/v1/cases/999999999/ 404 Not Found",
-        "GET /api/v1/cases/ 401 Unauthorized",
-    ]
-    for line in refused:
-        assert line in lines, console.getvalue()
-    assert "Traceback" in console.getvalue()  # the 500's, and only that one:
-    assert console.getvalue().count("Traceback (most recent call last)") == 1
-    assert "RuntimeError: the database fell over" in console.getvalue()
-
-    records = [r for r in caplog.records if getattr(r, "status_code", None)]
-    assert [r.exc_info is None for r in records if r.status_code < 500] == [True] * len(refused)
-    (server_error,) = [r for r in records if r.status_code == 500]
-    assert server_error.levelno == logging.ERROR and server_error.exc_info is not None
-
-
-def test_a_newline_in_the_address_cannot_forge_a_log_line(demo, console):
-    Client().get("/no-such-page/%0AGET%20/admin/%20200%20OK")
-    lines = console.getvalue().splitlines()
-    assert [line for line in lines if "no-such-page" in line] == [
-        "GET /no-such-page/\\nGET /admin/ 200 OK 400 Bad Request"
-    ]
-    assert not [line for line in lines if line.startswith("GET /admin/")]
