@@ -27,6 +27,9 @@ errorlog = "-"
 # X-Forwarded-* headers only from nginx's address, as Django needs nothing else from it.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "casework-web"
+# gunicorn's control socket in the var folder rather than the account's home, which the
+# systemd unit hides (ProtectHome) and the container's user has none of.
+control_socket = os.path.join(os.environ.get("CASEWORK_VAR_DIR", "var"), "gunicorn.ctl")
 
 
 def child_exit(server, worker):
