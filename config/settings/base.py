@@ -438,3 +438,31 @@ LOGGING = {
     # every django.* record passes the filters above once.
     "loggers": {"django": {"level": LOG_LEVEL, "propagate": True}},
 }
+
+# ---- Media storage (docs/deployment.md#media)
+# Residents' photos must be readable from every web machine. The default keeps them under
+# MEDIA_ROOT, which machines then share (an NFS mount); MEDIA_STORAGE=s3 keeps them in a
+# private bucket of any S3-compatible store (MinIO, Aliyun OSS, Tencent COS …) through
+# django-storages. Either way the app reads them only through the storage API, for staff
+# who may see the case, never by a public URL (casework.views.public.case_photo). The keys
+# stay in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), read by boto3 itself.
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem").strip().lower() or "filesystem"
+if MEDIA_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Most S3-compatible stores on a private network answer path-style only.
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or "path",
+            "location": os.environ.get("AWS_LOCATION", "media"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, got {MEDIA_STORAGE!r}")

@@ -19,16 +19,28 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, Notification, SlaBreach, SlaTimer
+from casework.models import (
+    Case,
+    CaseEvent,
+    EvaluationReport,
+    Heartbeat,
+    Notification,
+    SlaBreach,
+    SlaTimer,
+)
+from casework.services.evaluation_run import period_bounds
 from casework.services.notifications import street_supervisors, unit_members
 from config.celery import app
 from tests.celery_processes import CeleryProcesses, celery_env, database_url, wait_until
 from tests.factories import case_file, case_move
+from workflows.evaluation_rules import period_due
 
 SERVER_BROKERS = ("redis://", "rediss://", "amqp://", "pyamqp://")
 
@@ -45,6 +57,8 @@ pytestmark = [
 
 SWEEP = "casework.tasks.sla_sweep"
 SWEEP_DONE = r"Task casework\.tasks\.sla_sweep\[[^\]]+\] succeeded in [\d.]+s: (\{[^\n]*\})"
+EMAILED = r"Task casework\.tasks\.notifications_email\[[^\]]+\] succeeded in [\d.]+s: (\d+)"
+FAILED = r"Task casework\.tasks\.\w+\[[^\]]+\] raised unexpected"
 SWEEP_SECONDS = 1  # beat's interval in the subprocesses
 WAIT = 60  # seconds: the longest any condition below may take before the test fails
 
@@ -341,3 +355,80 @@ def test_timers_that_fell_due_while_beat_was_down_fire_once_when_it_is_back(demo
     wait_breached(timer_ids, celery_procs)
     quiet_for(beat, worker)
     assert_fired_exactly_once(cases, timer_ids)
+
+
+def test_two_beats_send_everything_twice_and_nothing_happens_twice(demo, celery_procs, tmp_path):
+    """Beat started on two machines by mistake (docs/deployment.md#one-beat): every sweep,
+    heartbeat and evaluation run is sent twice, to two workers. Each timer still fires once,
+    each notification is made and mailed once, and the month is frozen once."""
+    for user in get_user_model().objects.all():  # so that each notification is mailed
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    # The last month that reached its evaluation day, with rated cases waiting to be closed.
+    period = period_due(timezone.now(), settings.EVALUATION_DAY, settings.EVALUATION_HOUR)
+    with time_machine.travel(period_bounds(period)[0] + timedelta(hours=1), tick=False):
+        rated = [
+            case_move(case_file(demo.user("gridworker")), *demo.steps_to("evaluating_rated"))
+            for _ in range(20)
+        ]
+    cases = classified_cases(demo, 100)
+    timer_ids = respond_timers(cases)
+
+    # Each worker's start sends an evaluation catch-up too: two at once before anything else.
+    workers = [celery_procs.worker(f"w{n}", concurrency=2, wait=False) for n in (1, 2)]
+    beats = [
+        celery_procs.beat(name=f"beat-{machine}", schedule=tmp_path / f"{machine}-schedule",
+                          wait=False, env={"HEARTBEAT_SECONDS": "1"})
+        for machine in ("a", "b")
+    ]
+    for process in workers:
+        celery_procs.wait_ready(process)
+    for beat in beats:
+        beat.wait_for(r"beat: Starting")
+    t0 = timezone.now()
+    for i, timer_id in enumerate(timer_ids):
+        due = t0 + timedelta(seconds=3 + 3 * i / len(timer_ids))
+        make_due([timer_id], due_at=due, warn_at=due - timedelta(seconds=2.5))
+    # What each beat sends at the evaluation hour.
+    for _ in beats:
+        app.send_task("casework.tasks.evaluation_catch_up")
+
+    wait_breached(timer_ids, celery_procs)
+    wait_until(lambda: EvaluationReport.objects.exists(), timeout=WAIT,
+               message=lambda: f"no report\n{celery_procs.logs()}")
+    # Both beats keep sending; give any duplicate the time to happen.
+    for beat in beats:
+        for task in ("sla-sweep", "heartbeat"):
+            seen = beat.count(rf"Sending due task {task}")
+            beat.wait_for(rf"Sending due task {task}", count=seen + 2, timeout=WAIT)
+    done = [w.count(SWEEP_DONE) for w in workers]
+    wait_until(lambda: sum(w.count(SWEEP_DONE) for w in workers) >= sum(done) + 4, timeout=WAIT)
+
+    assert_fired_exactly_once(cases, timer_ids, warned=True)
+    with_address = Notification.objects.exclude(user__email="").count()
+
+    def mailed() -> int:
+        return sum(int(n) for w in workers for n in re.findall(EMAILED, w.log()))
+
+    # The last firing's e-mails may still be on their way; more than one each never comes.
+    wait_until(lambda: mailed() >= with_address, timeout=WAIT, message=lambda: f"{mailed()} mailed")
+    assert with_address and mailed() == with_address, (mailed(), with_address)
+
+    assert list(EvaluationReport.objects.values_list("period", flat=True)) == [str(period)]
+    closes = Counter(
+        CaseEvent.objects.filter(case__in=rated, transition="close").values_list("case_id", flat=True)
+    )
+    assert closes == {case.pk: 1 for case in rated}, "each rated case closed once"
+    assert Counter(Case.objects.filter(pk__in=[c.pk for c in rated]).values_list("state", flat=True)) == {
+        "closed": len(rated)
+    }
+
+    beat_row = Heartbeat.objects.get()
+    assert beat_row.name == "beat" and timezone.now() - beat_row.at < timedelta(seconds=10)
+    assert not [w.name for w in workers if w.count(FAILED)], celery_procs.logs()
+    print(
+        f"\ntwo beats sent {[b.count('Sending due task sla-sweep') for b in beats]} sweeps and "
+        f"{[b.count('Sending due task heartbeat') for b in beats]} heartbeats; workers ran "
+        f"{[w.count(SWEEP_DONE) for w in workers]} sweeps; {len(timer_ids)} timers breached once, "
+        f"{mailed()} e-mails for {with_address} notifications, report {period} frozen once"
+    )
