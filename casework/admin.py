@@ -316,3 +316,9 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 # The residents' doors (Open311 keys, service attributes, intakes) register themselves.
 from .open311 import admin as _open311_admin  # noqa: E402, F401
+# viewflow's process and task lists, with Chinese column headings.
+from . import viewflow_admin as _viewflow_admin  # noqa: E402, F401
+
+admin.site.site_header = _("Casework administration")
+admin.site.site_title = _("Casework administration")
+admin.site.index_title = _("Records and settings")

@@ -125,3 +125,25 @@ def test_the_residents_pages_fit_a_phone(live_server, street, phone):
     page.wait_for_url(re.compile(r"/follow/"))
     problems += problems_of(page, "resident_follow")
     assert problems == []
+
+
+def test_the_admin_reads_in_chinese_on_a_phone_viewflow_lists_too(live_server, living_street, phone):
+    page = phone()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    problems = []
+    for path, expected in (
+        ("/admin/", ["社区议事 · 后台管理", "会商流程", "流程实例", "流程任务"]),
+        ("/admin/viewflow/process/", ["创建时间", "流程", "状态", "参与人", "摘要", "六方会商"]),
+        ("/admin/viewflow/task/", ["创建时间", "状态", "办理人", "完成时间"]),
+    ):
+        page.goto(live_server.url + path)
+        text = page.inner_text("body")
+        assert all(word in text for word in expected), (path, text[:400])
+        for english in ("Process list", "Tasks", "Workflow", "Participants", "flow_class"):
+            assert english not in text, (path, english)
+        problems += problems_of(page, f"admin{path.replace('/', '_')}")
+    assert problems == []
