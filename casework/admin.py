@@ -338,7 +338,7 @@ class NotificationDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(ReadOnlyAdmin):
     """Changed by each person on their own page; here for support, with the phone masked
-    (docs/privacy.md#staff)."""
+    (docs/privacy.md#staff-phones)."""
 
     list_display = ["user", "channels", "masked_phone", "quiet_start", "quiet_end", "updated_at"]
     fields = ["user", "channels", "masked_phone", "quiet_start", "quiet_end", "updated_at"]

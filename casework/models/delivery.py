@@ -20,7 +20,8 @@ class Channel(models.TextChoices):
 
 class NotificationPreference(models.Model):
     """How one staff member wants to be reached. No row: by e-mail when they have an address
-    (what Casework did before channels). The phone is personal data (docs/privacy.md#staff)."""
+    (what Casework did before channels). The phone is personal data
+    (docs/privacy.md#staff-phones)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
