@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 
+from .phone import phone_masked
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,11 +61,11 @@ def _json(response: requests.Response) -> dict:
     return body
 
 
-def console(channel: str, message: Message) -> None:
+def console(channel: str, message: Message, *, address: str) -> None:
     """The embedded stand-in for a gateway that is not configured: the log is the phone."""
     logger.info(
         "notification %s via %s to %s: %s — %s",
-        message.reference, channel, message.address, message.title, message.text,
+        message.reference, channel, address, message.title, message.text,
     )
 
 
@@ -71,8 +73,9 @@ def sms(message: Message) -> None:
     """POST {"to", "text", "reference"} as JSON. 2xx sent; 408 and 429 (the gateway is busy)
     and 5xx retried; any other 4xx refused: the same request would be refused again."""
     if not settings.NOTIFY_SMS_URL:
-        return console("sms", message)
-    headers = {"Authorization": f"Bearer {settings.NOTIFY_SMS_TOKEN}"} if settings.NOTIFY_SMS_TOKEN else {}
+        return console("sms", message, address=phone_masked(message.address))
+    token = settings.NOTIFY_SMS_TOKEN
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = _http(
         "POST",
         settings.NOTIFY_SMS_URL,
@@ -125,7 +128,7 @@ def _wechat_token() -> str:
 def wechat(message: Message) -> None:
     """A template message to an openid: fetch (and cache) the access token, then send."""
     if not settings.NOTIFY_WECHAT_APP_ID:
-        return console("wechat", message)
+        return console("wechat", message, address=message.address)
     response = _http(
         "POST",
         f"{settings.NOTIFY_WECHAT_API_BASE}/cgi-bin/message/template/send",

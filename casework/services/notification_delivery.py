@@ -132,6 +132,9 @@ def _claim(now: datetime):
         if not address:  # the user chose otherwise since, or removed the address
             mine.update(status=Status.SKIPPED, last_error="no longer chosen or no address")
             return "skipped"
+        if row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:  # its sender died each time
+            mine.update(status=Status.FAILED, last_error=row.last_error or "no outcome recorded")
+            return "failed"
         until = quiet_until(preference, kind=notification.kind, now=now)
         if until is not None:
             mine.update(next_attempt_at=until)

@@ -26,7 +26,9 @@ def notification_preference_get(*, user) -> NotificationPreference:
     if found is not None:
         return found
     return NotificationPreference(
-        user=user, channels=["email"] if user.email else [], updated_at=timezone.now()
+        user=user,
+        channels=["email"] if user.email and "email" in settings.NOTIFY_CHANNELS else [],
+        updated_at=timezone.now(),
     )
 
 

@@ -275,7 +275,8 @@ def test_without_a_gateway_the_console_channel_logs_the_message(tell, worker, se
         note = tell(worker)
 
     assert delivery(note).status == "sent"
-    assert "13800138000" in caplog.text and note.message in caplog.text
+    assert "138****8000" in caplog.text and note.message in caplog.text
+    assert "13800138000" not in caplog.text  # personal data: masked even in the log
 
 
 def test_a_rolled_back_notification_leaves_no_outbox_row(gateway, eager, worker,
@@ -356,3 +357,26 @@ def test_a_channel_given_up_before_sending_is_skipped(gateway, tell, worker):
     assert deliver_at(row.next_attempt_at) == {"skipped": 1}
     row.refresh_from_db()
     assert row.status == "skipped" and len(gateway.sms) == 1
+
+
+def test_a_row_whose_sender_kept_dying_fails_instead_of_looping(gateway, tell, worker, settings):
+    reach(worker, ["sms"], phone="13800138000")
+    gateway.sms_status = 503
+    row = delivery(tell(worker))
+    NotificationDelivery.objects.filter(pk=row.pk).update(attempts=settings.NOTIFY_MAX_ATTEMPTS)
+
+    assert deliver_at(row.next_attempt_at) == {"failed": 1}
+    assert len(gateway.sms) == 1
+
+
+def test_operators_see_failed_deliveries_and_masked_phones_in_the_admin(gateway, tell, worker, client, demo):
+    reach(worker, ["sms"], phone="13800138000")
+    gateway.sms_status = 400
+    tell(worker)
+    client.force_login(demo.user("admin"))
+
+    outbox = client.get("/admin/casework/notificationdelivery/", {"status": "failed"})
+    people = client.get("/admin/casework/notificationpreference/").content.decode()
+
+    assert outbox.status_code == 200 and "HTTP 400" in outbox.content.decode()
+    assert "138****8000" in people and "13800138000" not in people
