@@ -40,7 +40,8 @@ def _problems(user, channels, phone, wechat_openid, quiet_start, quiet_end) -> d
 
     unknown = [c for c in channels if c not in settings.NOTIFY_CHANNELS]
     if unknown:
-        add("channels", _("Not a channel you can choose: %(names)s.") % {"names": ", ".join(map(str, unknown))})
+        names = ", ".join(map(str, unknown))
+        add("channels", _("Not a channel you can choose: %(names)s.") % {"names": names})
     if len(set(channels)) != len(channels):
         add("channels", _("Each channel once."))
     if phone and not MOBILE.fullmatch(phone):
@@ -54,7 +55,8 @@ def _problems(user, channels, phone, wechat_openid, quiet_start, quiet_end) -> d
     if "email" in channels and not user.email:
         add("channels", _("E-mail needs an address on your account; ask an administrator."))
     if (quiet_start is None) != (quiet_end is None):
-        add("quiet_end" if quiet_end is None else "quiet_start", _("Give both ends of the quiet hours, or neither."))
+        missing = "quiet_end" if quiet_end is None else "quiet_start"
+        add(missing, _("Give both ends of the quiet hours, or neither."))
     elif quiet_start is not None and quiet_start == quiet_end:
         add("quiet_end", _("Quiet hours must end at another time than they start."))
     return problems
