@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .actors import actor_for_user
+from .phone import phone_masked
 from .models import (
     CalendarOverride,
     Case,
@@ -19,6 +20,8 @@ from .models import (
     Grid,
     Membership,
     Notification,
+    NotificationDelivery,
+    NotificationPreference,
     SlaBreach,
     SlaPolicy,
     SlaTimer,
@@ -310,6 +313,44 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         # People's inboxes: the superuser sees all, other staff only their own.
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(user=request.user)
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    """The outbox (docs/notifications.md#outbox): what is waiting, sent, or failed for good."""
+
+    list_display = [
+        "created_at", "notification__user", "channel", "status", "attempts",
+        "next_attempt_at", "sent_at", "last_error",
+    ]
+    list_filter = ["status", "channel"]
+    search_fields = ["notification__user__username", "notification__case__reference"]
+    list_select_related = ["notification__user"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(notification__user=request.user)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    """Changed by each person on their own page; here for support, with the phone masked
+    (docs/privacy.md#staff-phones)."""
+
+    list_display = ["user", "channels", "masked_phone", "quiet_start", "quiet_end", "updated_at"]
+    fields = ["user", "channels", "masked_phone", "quiet_start", "quiet_end", "updated_at"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+    @admin.display(description=_("mobile phone"))
+    def masked_phone(self, obj):
+        return phone_masked(obj.phone)
+
+    def get_queryset(self, request):
         rows = super().get_queryset(request)
         return rows if request.user.is_superuser else rows.filter(user=request.user)
 

@@ -409,3 +409,28 @@ class MinutesInput(serializers.Serializer):
             "minutes": attrs["minutes"],
             "attendance": {party: party in attrs["present"] for party in PARTIES},
         }
+
+
+class NotificationPreferenceInput(serializers.Serializer):
+    """What a person may set about their own notifications (docs/notifications.md#preferences);
+    `services.notification_preferences` checks the fields against each other."""
+
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=["sms", "wechat", "email"]),
+        max_length=3,
+        help_text="Besides the in-app inbox, which always gets everything: sms, wechat, email.",
+    )
+    phone = serializers.CharField(
+        max_length=20, allow_blank=True, default="",
+        help_text="Mainland mobile (13x–19x, 11 digits; +86 allowed). Needed for `sms`.",
+    )
+    wechat_openid = serializers.CharField(
+        max_length=64, allow_blank=True, default="",
+        help_text="Your openid under our official account. Needed for `wechat`.",
+    )
+    quiet_start = serializers.TimeField(
+        input_formats=["%H:%M"], allow_null=True, default=None,
+        help_text="HH:MM, Asia/Shanghai. Non-urgent messages wait until `quiet_end`; "
+        "across midnight allowed. Both or neither.",
+    )
+    quiet_end = serializers.TimeField(input_formats=["%H:%M"], allow_null=True, default=None)

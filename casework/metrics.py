@@ -45,7 +45,7 @@ class SlaCollector:
     def _families(self):
         from django.db.models import Count
 
-        from .models import SlaBreach, SlaTimer
+        from .models import NotificationDelivery, SlaBreach, SlaTimer
         from .services.health import heartbeat_age, incidents_open, sweep_lag
 
         now = timezone.now()
@@ -81,6 +81,23 @@ class SlaCollector:
             "How long the oldest clock due for a look has waited",
             value=sweep_lag(now),
         )
+        deliveries = GaugeMetricFamily(
+            "casework_notification_deliveries",
+            "Notifications waiting to go out, or failed for good, by channel (docs/notifications.md)",
+            labels=["channel", "status"],
+        )
+        counts = {
+            (channel, status): n
+            for channel, status, n in NotificationDelivery.objects.filter(
+                status__in=["pending", "failed"]
+            )
+            .values_list("channel", "status")
+            .annotate(n=Count("id"))
+        }
+        for channel, _label in NotificationDelivery._meta.get_field("channel").choices:
+            for status in ("pending", "failed"):
+                deliveries.add_metric([channel, status], counts.get((channel, status), 0))
+        yield deliveries
         age = heartbeat_age(now)
         yield GaugeMetricFamily(
             "casework_beat_heartbeat_age_seconds",

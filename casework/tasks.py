@@ -17,11 +17,13 @@ def sla_sweep() -> dict:
     return dict(sweep(time_budget=max(settings.SLA_SWEEP_SECONDS * 10, 20)))
 
 
-@shared_task(name="casework.tasks.notifications_email", ignore_result=True)
-def notifications_email(notification_ids: list[int]) -> int:
-    from .services.notifications import notifications_email as send
+@shared_task(name="casework.tasks.notifications_deliver", ignore_result=True)
+def notifications_deliver() -> dict:
+    """Beat, every minute, and kicked after each notification's commit: send what is due.
+    Safe to run any number of times at once (docs/notifications.md#outbox)."""
+    from .services.notification_delivery import notifications_deliver as deliver
 
-    return send(notification_ids=notification_ids)
+    return deliver()
 
 
 @shared_task(name="casework.tasks.evaluation_catch_up", ignore_result=True)

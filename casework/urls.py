@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import consultations, evaluations, pages, sla
+from .views import consultations, evaluations, pages, preferences, sla
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -52,6 +52,11 @@ urlpatterns = [
     ),
     path("notifications/", sla.notifications, name="notifications"),
     path("notifications/read/", sla.notifications_read, name="notifications-read"),
+    path(
+        "notifications/preferences/",
+        preferences.notification_preferences,
+        name="notification-preferences",
+    ),
     # Before <reference>/ so "new" is never read as a reference.
     path("cases/overdue/", pages.case_overdue, name="case-overdue"),
     path("cases/new/", pages.case_new, name="case-new"),

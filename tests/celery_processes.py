@@ -107,8 +107,8 @@ class CeleryProcess:
 
         wait_until(seen, timeout=timeout, message=lambda: f"{self.name}: {pattern!r} ×{count}\n{self.tail()}")
 
-    def tail(self, lines: int = 40, *, skip: str | None = r"notifications_email\[") -> str:
-        """The last lines of the log, leaving out the chatter of e-mail tasks."""
+    def tail(self, lines: int = 40, *, skip: str | None = r"notifications_deliver\[") -> str:
+        """The last lines of the log, leaving out the chatter of notification deliveries."""
         kept = [line for line in self.log().splitlines() if not (skip and re.search(skip, line))]
         return "\n".join(kept[-lines:])
 

@@ -1,6 +1,7 @@
 from .case import Case
 from .consultation import Ballot, Consultation, ConsultationOption
 from .evaluation import EvaluationReport
+from .delivery import Channel, NotificationDelivery, NotificationPreference
 from .event import CaseEvent
 from .heartbeat import Heartbeat
 from .membership import Membership, Role
@@ -19,6 +20,7 @@ __all__ = [
     "ConsultationOption",
     "CalendarOverride",
     "CaseEvent",
+    "Channel",
     "EvaluationReport",
     "Category",
     "Community",
@@ -26,6 +28,8 @@ __all__ = [
     "Heartbeat",
     "Membership",
     "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
     "Party",
     "ReferenceSequence",
     "Role",

@@ -1,9 +1,10 @@
-"""Notifications are rows (an inbox per user); e-mail goes out after commit when known."""
+"""Notifications are rows (an inbox per user); each also goes out through the channels its
+user chose, by way of the delivery outbox (docs/notifications.md)."""
 
 from django.utils import timezone
 
 from ..models import Case, Membership, Notification, Role
-from .outbox import after_commit
+from .notification_delivery import deliveries_create
 
 
 def unit_members(unit_id: int | None) -> list[int]:
@@ -29,13 +30,15 @@ def community_dispatchers(case: Case) -> list[int]:
 
 
 def notify(*, user_ids, case: Case | None, kind: str, message: str) -> list[Notification]:
+    """The one way to tell people something: an inbox row each, and its outbox rows, in the
+    caller's transaction (so a rolled-back change tells nobody)."""
     now = timezone.now()
     rows = Notification.objects.bulk_create(
         Notification(user_id=uid, case=case, kind=kind, message=message[:300], created_at=now)
         for uid in dict.fromkeys(user_ids)
     )
     if rows:
-        after_commit("casework.tasks.notifications_email", [row.pk for row in rows])
+        deliveries_create(notifications=rows, now=now)
     return rows
 
 
@@ -44,22 +47,6 @@ def notification_mark_read(*, user, notification_ids=None) -> int:
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=timezone.now())
-
-
-def notifications_email(*, notification_ids: list[int]) -> int:
-    """Mail each notification to its user if they have an address; returns how many sent."""
-    from django.core.mail import send_mail
-
-    sent = 0
-    for row in Notification.objects.filter(pk__in=notification_ids).select_related("user", "case"):
-        if row.user.email:
-            sent += send_mail(
-                subject=f"[Casework] {row.get_kind_display()}",
-                message=row.message,
-                from_email=None,
-                recipient_list=[row.user.email],
-            )
-    return sent
 
 
 def party_representatives(case: Case, parties=None) -> list[int]:

@@ -466,3 +466,28 @@ if MEDIA_STORAGE == "s3":
     }
 elif MEDIA_STORAGE != "filesystem":
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, got {MEDIA_STORAGE!r}")
+
+# ---- notifications that reach people (docs/notifications.md#settings)
+# The channels besides the in-app inbox that people may choose: sms, wechat, email.
+NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "email,sms,wechat")
+if set(NOTIFY_CHANNELS) - {"sms", "wechat", "email"}:
+    raise ImproperlyConfigured("NOTIFY_CHANNELS takes sms, wechat and email, comma-separated.")
+# SMS through a generic HTTP JSON gateway; without a URL messages are logged (console).
+NOTIFY_SMS_URL = os.environ.get("NOTIFY_SMS_URL", "")
+NOTIFY_SMS_TOKEN = os.environ.get("NOTIFY_SMS_TOKEN", "")
+# WeChat official-account template messages; without an app id messages are logged.
+NOTIFY_WECHAT_API_BASE = os.environ.get("NOTIFY_WECHAT_API_BASE", "https://api.weixin.qq.com")
+NOTIFY_WECHAT_APP_ID = os.environ.get("NOTIFY_WECHAT_APP_ID", "")
+NOTIFY_WECHAT_APP_SECRET = os.environ.get("NOTIFY_WECHAT_APP_SECRET", "")
+NOTIFY_WECHAT_TEMPLATE_ID = os.environ.get("NOTIFY_WECHAT_TEMPLATE_ID", "")
+# Seconds to wait for a gateway; attempts before a delivery fails for good; the wait after
+# the n-th failed attempt is RETRY_SECONDS × 2^(n-1), at most RETRY_MAX_SECONDS.
+NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 10, 1, 60)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8, 1, 50)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60, 1, 3600)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 3600, 1, 7 * 24 * 3600)
+CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
+    "task": "casework.tasks.notifications_deliver",
+    "schedule": 60.0,
+    "options": {"expires": 60},
+}

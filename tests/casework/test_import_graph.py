@@ -191,6 +191,6 @@ def test_every_task_the_outbox_is_given_is_a_registered_task():
         if call.args and isinstance(call.args[0], ast.Constant)
     }
 
-    assert "casework.tasks.notifications_email" in named
+    assert "casework.tasks.notifications_deliver" in named
     unknown = {where: name for name, where in named.items() if name not in current_app.tasks}
     assert not unknown, unknown

@@ -1,4 +1,4 @@
-"""Side effects after commit go through `casework.services.outbox`: a notification's e-mail
+"""Side effects after commit go through `casework.services.outbox`: a notification's delivery
 is a Celery task named, not imported, and enqueued only once the write has committed."""
 
 import logging
@@ -47,14 +47,17 @@ def test_the_email_goes_out_through_the_named_task_after_the_commit(
     assert mail.outbox[0].body == "C-1: the respond deadline was missed."
 
 
-def test_the_task_is_sent_by_name_with_the_ids(supervisor, django_capture_on_commit_callbacks):
+def test_the_delivery_task_is_sent_by_name_once_for_the_outbox(
+    supervisor, django_capture_on_commit_callbacks
+):
     with mock.patch.object(app, "send_task") as send:
         with django_capture_on_commit_callbacks(execute=True):
             rows = notify(user_ids=[supervisor.pk, supervisor.pk], case=None,
                           kind=Notification.Kind.WARNING, message="soon")
 
     send.assert_called_once()
-    assert send.call_args.args[:2] == ("casework.tasks.notifications_email", ([rows[0].pk],))
+    assert len(rows) == 1
+    assert send.call_args.args[:2] == ("casework.tasks.notifications_deliver", ())
 
 
 def test_a_rolled_back_write_sends_nothing(supervisor, eager, django_capture_on_commit_callbacks):
@@ -79,6 +82,6 @@ def test_a_broker_failure_after_the_commit_is_logged_not_raised(
 ):
     with mock.patch.object(app, "send_task", side_effect=ConnectionError("broker down")):
         with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-            after_commit("casework.tasks.notifications_email", [1])
+            after_commit("casework.tasks.notifications_deliver")
 
     assert "broker down" in caplog.text
