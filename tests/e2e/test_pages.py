@@ -2,6 +2,7 @@
 offers, how domain errors look, and that people's words are always escaped."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -543,7 +544,7 @@ def test_timeline_shows_who_when_in_shanghai_time_and_the_details(page_client):
         ("classify", "张强"),
         ("return", "刘伟"),
     ]
-    assert '<span class="who">张强</span>' in body
+    assert re.search(r'<a class="who" href="/notifications/preferences/"[^>]*>张强</a>', body)
     assert "2026-03-01 09:30" in body  # 01:30 UTC
     assert "2026-03-02 07:05" in body  # 23:05 UTC, the next day in Shanghai
     assert "不属于物业职责，建议转城管。" in body
