@@ -68,13 +68,14 @@ def backup_restore(*, archive: Path, force: bool = False) -> Restored:
         manifest = archive_read(path=Path(archive), into=Path(scratch))
         _refuse_another_vendor(manifest)
         _refuse_a_newer_schema(manifest)
+        photos = _media_targets(manifest)
         if force:
             database_clear(connection)
         else:
             _refuse_a_target_in_use()
         database_load(connection=connection, dump=Path(scratch, manifest["database"]["member"]))
         try:
-            media_files = _media_restore(Path(scratch), manifest)
+            _media_restore(Path(scratch), photos)
         except OSError as exc:
             raise BackupRefused(_("The database is restored, but its photos could not all be "
                                   "written: %(error)s") % {"error": exc}) from exc
@@ -82,7 +83,7 @@ def backup_restore(*, archive: Path, force: bool = False) -> Restored:
     reports, problems = _reports_verify()
     return Restored(
         manifest=manifest,
-        media_files=media_files,
+        media_files=len(photos),
         migrated=migrated,
         reports_checked=reports,
         cases_checked=Case.objects.count(),
@@ -169,20 +170,28 @@ def _refuse_a_target_in_use() -> None:
         )
 
 
-def _media_restore(scratch: Path, manifest: dict) -> int:
+def _media_targets(manifest: dict) -> dict[str, Path]:
+    """Archive name → where the photo goes. A forced restore writes into a folder that
+    exists: never through a link planted in it."""
     root = Path(settings.MEDIA_ROOT).absolute()
-    names = [name for name in manifest["members"] if name.startswith(f"{MEDIA}/")]
-    for name in names:
-        target = root / name.removeprefix(f"{MEDIA}/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A forced restore writes into a folder that exists: never through a link in it.
-        if target.is_symlink() or not target.parent.resolve().is_relative_to(root.resolve()):
+    targets = {
+        name: root / name.removeprefix(f"{MEDIA}/")
+        for name in manifest["members"]
+        if name.startswith(f"{MEDIA}/")
+    }
+    for target in targets.values():
+        if target.is_symlink() or not target.resolve().is_relative_to(root.resolve()):
             raise BackupRefused(_("%(path)s leads outside the media folder; refused.")
                                 % {"path": target})
+    return targets
+
+
+def _media_restore(scratch: Path, targets: dict[str, Path]) -> None:
+    for name, target in targets.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(scratch / name, target)
         if settings.FILE_UPLOAD_PERMISSIONS is not None:
             target.chmod(settings.FILE_UPLOAD_PERMISSIONS)
-    return len(names)
 
 
 def _migrate() -> bool:
