@@ -20,7 +20,14 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..backup_archive import FORMAT, MEDIA, BackupRefused, archive_read, archive_write
+from ..backup_archive import (
+    DATABASE_MEMBERS,
+    FORMAT,
+    MEDIA,
+    BackupRefused,
+    archive_read,
+    archive_write,
+)
 from ..backup_databases import (
     database_clear,
     database_dump,
@@ -49,10 +56,11 @@ def backup_create(*, output: Path | None = None) -> Path:
     path = _output_path(output)
     try:
         with tempfile.TemporaryDirectory(dir=path.parent, prefix=".casework-backup-") as scratch:
+            manifest = _manifest()  # as the snapshot is taken
             # The database first: every photo a dumped row names was saved before its row.
             dump = database_dump(connection=connection, into=Path(scratch))
             members = {dump.name: dump, **_media_files()}
-            archive_write(path=path, manifest=_manifest(dump.name), members=members)
+            archive_write(path=path, manifest=manifest, members=members)
     except OSError as exc:
         raise BackupRefused(
             _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
@@ -106,13 +114,13 @@ def _output_path(output: Path | None) -> Path:
     return path
 
 
-def _manifest(database_member: str) -> dict:
+def _manifest() -> dict:
     return {
         "format": FORMAT,
         "product": "casework",
         "created_at": timezone.now().isoformat(),
         "django": django.get_version(),
-        "database": {"vendor": connection.vendor, "member": database_member},
+        "database": {"vendor": connection.vendor, "member": DATABASE_MEMBERS[connection.vendor]},
         "migrations": sorted(f"{app}.{name}" for app, name in _applied_migrations()),
     }
 
