@@ -491,3 +491,10 @@ CELERY_BEAT_SCHEDULE["notifications-deliver"] = {
     "schedule": 60.0,
     "options": {"expires": 60},
 }
+
+# ---------------------------------------------------------------- backups (docs/operations.md#backups)
+# Where `manage.py backup` writes when not given --output (made owner-only).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# The folder holding pg_dump and pg_restore when they are not on PATH (e.g.
+# /usr/lib/postgresql/16/bin): they must be the server's major version or newer.
+BACKUP_PG_BIN_DIR = os.environ.get("BACKUP_PG_BIN_DIR", "")
