@@ -414,3 +414,11 @@ class BreachBoardFilter(BreachFilter):
 
 def _choices(everything, objects) -> forms.Select:
     return forms.Select(choices=[("", everything), *((obj.pk, str(obj)) for obj in objects)])
+
+
+class ResidentExportForm(DisplayForm):
+    phone = forms.CharField(
+        label=_("Resident's phone number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )

@@ -49,3 +49,12 @@ def heartbeat() -> None:
 
     heartbeat_record()
 
+
+
+@shared_task(name="casework.tasks.cases_anonymise_due", ignore_result=True)
+def cases_anonymise_due() -> int:
+    """Beat, daily: remove the contact details of cases past retention. Two at once share
+    the cases (docs/privacy.md#retention)."""
+    from .services.retention import cases_anonymise_due as anonymise
+
+    return anonymise()

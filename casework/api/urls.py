@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from ..door_errors import api_not_found
-from . import auth, breaches, consultations, evaluations, views
+from . import auth, breaches, consultations, evaluations, resident_exports, views
 from .routers import ApiRouter
 
 router = ApiRouter()
@@ -19,6 +19,11 @@ urlpatterns = [
         "evaluations/<str:period>/",
         evaluations.EvaluationReportView.as_view(),
         name="evaluation-report",
+    ),
+    path(
+        "resident-data-exports/",
+        resident_exports.ResidentDataExportView.as_view(),
+        name="resident-data-export",
     ),
     path("", include(router.urls)),
     re_path(r"^", api_not_found),

@@ -6,6 +6,7 @@ from .heartbeat import Heartbeat
 from .membership import Membership, Role
 from .open311 import ApiKey, PublicIntake, ServiceAttribute
 from .organisation import Category, Community, Grid, Party, Street, Unit
+from .retention import ResidentDataExport
 from .sequence import ReferenceSequence
 from .sla import CalendarOverride, Notification, SlaBreach, SlaPolicy, SlaTimer
 
@@ -28,6 +29,7 @@ __all__ = [
     "Notification",
     "Party",
     "ReferenceSequence",
+    "ResidentDataExport",
     "Role",
     "SlaBreach",
     "SlaPolicy",

@@ -417,3 +417,17 @@ REST_KNOX = {
 }
 # seed_demo's users share one known password: config.settings.production refuses it.
 DEMO_DATA_ALLOWED = True
+
+
+# ---- retention and export of residents' data (docs/privacy.md#retention, #export)
+# Months after a case is closed or rejected before its resident's contact details are
+# removed (个人信息保护法: kept no longer than needed). Beat runs the removal daily.
+RETENTION_MONTHS = env_int("RETENTION_MONTHS", 24, 1, 240)
+RETENTION_HOUR = env_int("RETENTION_HOUR", 3, 0, 23)  # Asia/Shanghai, a quiet hour
+CELERY_BEAT_SCHEDULE["retention"] = {
+    "task": "casework.tasks.cases_anonymise_due",
+    "schedule": crontab(minute=41, hour=RETENTION_HOUR),
+    "options": {"expires": 12 * 3600},
+}
+# Exports of one resident's data per staff member (a fixed window, django-ratelimit).
+RESIDENT_EXPORT_RATE = env_rate("RESIDENT_EXPORT_RATE", "20/h")
