@@ -4,6 +4,7 @@ door record and its photo — and every door shows them gone — while replay an
 evaluation reports read exactly as before."""
 
 import io
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -239,3 +240,43 @@ def test_beat_runs_it_daily():
     assert entry["task"] == tasks.cases_anonymise_due.name
     assert entry["schedule"].hour == {settings.RETENTION_HOUR}
     assert entry["schedule"].day_of_month == set(range(1, 32))
+
+
+def test_once_anonymised_the_resident_is_no_longer_found_by_their_number(doors, api):
+    case = closed_through_the_api(doors, api, filed_on_the_form())
+    found = api("dispatcher").post("/api/v1/resident-data-exports/", {"phone": "13812345678"})
+    assert [c["reference"] for c in found.json()["cases"]] == [case.reference]
+
+    with time_machine.travel(LATER, tick=False):
+        cases_anonymise_due()
+        staff = Client()  # signed in afresh: yesterday's token lapsed long ago
+        staff.force_login(doors.user("dispatcher"))
+        found = staff.post("/resident-data/", {"phone": "13812345678"})
+    assert found.status_code == 200 and json.loads(found.content)["cases"] == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_anonymise_each_case_exactly_once(demo):
+    """Real row locks on PostgreSQL: each worker skips the batch the other holds."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    cases = [demo.case_in("closed") for _ in range(30)]
+    barrier = Barrier(2)
+
+    def worker(_):
+        barrier.wait()
+        try:
+            return cases_anonymise_due(now=LATER, batch_size=3)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = list(pool.map(worker, range(2)))
+
+    assert sum(counts) == len(cases) and all(counts), counts
+    per_case = CaseEvent.objects.filter(transition="anonymised").values_list("case_id", flat=True)
+    assert sorted(per_case) == sorted(c.pk for c in cases)
