@@ -105,8 +105,12 @@ def _number_masked(match: re.Match, original: str, whole: bool) -> str:
 
     if match.group("id"):
         return MASK * sum(char.isalnum() for char in match.group("id"))
-    if whole:  # retention: no digit stays, the words and separators around them do
-        return _DIGIT.sub(MASK, match.group())
+    if whole:  # retention: no digit stays; the words and separators around them do, as typed
+        start, end = match.span()
+        return "".join(
+            MASK if folded.isdigit() else typed_char
+            for folded, typed_char in zip(match.group(), original[start:end], strict=True)
+        )
     if match.group("mobile"):
         digits = _digits(match.group("mobile"))
         prefix = typed("mobile_prefix") if match.group("mobile_prefix") else ""
