@@ -58,3 +58,11 @@ def cases_anonymise_due() -> int:
     from .services.retention import cases_anonymise_due as anonymise
 
     return anonymise()
+
+
+@shared_task(name="casework.tasks.resident_photo_delete", ignore_result=True)
+def resident_photo_delete(name: str) -> bool:
+    """Enqueued by retention once the intake no longer refers to the file."""
+    from .services.retention import resident_photo_delete as delete
+
+    return delete(name=name)

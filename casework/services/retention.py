@@ -15,6 +15,7 @@ The log is append-only except here: the payload strings are rewritten in place, 
 happened and what it touched, in the same transaction.
 """
 
+import posixpath
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
@@ -29,6 +30,7 @@ from workflows.case_states import State
 from ..models import Case, CaseEvent, Consultation, ConsultationOption, Notification, PublicIntake
 from ..privacy import TEXT_FIELDS, payload_masked, personal_data_masked, reporter_names
 from .case_events import case_event_append
+from .outbox import after_commit
 
 FINAL = {State.CLOSED: "close", State.REJECTED: "reject"}
 ANONYMISED = "anonymised"
@@ -42,6 +44,7 @@ PAYLOAD_KEPT = frozenset({
     "tally", "winner", "present",
 })  # fmt: skip
 BATCH = 100
+PHOTO_FOLDER = "resident-photos/"  # casework.models.open311's upload path
 
 
 def retention_cutoff(*, now: datetime) -> datetime:
@@ -131,8 +134,8 @@ def _case_anonymise(case: Case, *, now: datetime) -> None:
 
 
 def _intake_anonymise(case: Case, names) -> bool:
-    """Blank what the residents' door recorded about the person; True if a photo goes. The
-    file is deleted once the transaction commits: a rollback keeps row and file together."""
+    """Blank what the residents' door recorded about the person; True if a photo goes. A
+    task deletes the file once the transaction commits: a rollback keeps row and file."""
     intake = PublicIntake.objects.filter(case=case).first()
     if intake is None:
         return False
@@ -144,6 +147,18 @@ def _intake_anonymise(case: Case, names) -> bool:
         update_fields=["email", "device_id", "account_id", "media_url", "attributes", "photo"]
     )
     if photo:
-        storage = intake.photo.storage
-        transaction.on_commit(lambda: storage.delete(photo))
+        after_commit("casework.tasks.resident_photo_delete", photo)
     return bool(photo)
+
+
+def resident_photo_delete(*, name: str) -> bool:
+    """Delete a resident's photo file no intake refers to any more; False if there is
+    none (already deleted: the task may run twice) or a row still uses it."""
+    in_folder = posixpath.normpath(name) == name and name.startswith(PHOTO_FOLDER)
+    if not in_folder or PublicIntake.objects.filter(photo=name).exists():
+        return False
+    storage = PublicIntake._meta.get_field("photo").storage
+    if not storage.exists(name):
+        return False
+    storage.delete(name)
+    return True

@@ -24,6 +24,7 @@ from tests.factories import case_move, transition_url
 from tests.open311.conftest import BASE, doors_prepare, png_bytes
 from workflows.case_states import Outcome, Satisfaction
 from workflows.replay import replay
+from config.celery import app
 from workflows.working_time import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,15 @@ LATER = datetime(2029, 1, 5, 10, 0, tzinfo=SHANGHAI)  # 25 months after the clos
 
 def at(*args) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def eager():
+    """Run the tasks the outbox enqueues in this process, as an eager app does."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -99,7 +109,7 @@ def verified(period: str) -> str:
 
 
 def test_after_the_retention_period_the_task_removes_the_residents_contact_everywhere(
-    doors, api, django_capture_on_commit_callbacks
+    doors, api, eager, django_capture_on_commit_callbacks
 ):
     case = closed_through_the_api(doors, api, filed_on_the_form())
     photo = Path(settings.MEDIA_ROOT, case.public_intake.photo.name)
@@ -111,7 +121,7 @@ def test_after_the_retention_period_the_task_removes_the_residents_contact_every
     replayed_before = replay(case.events.order_by("seq"))
     events_before = case.events.count()
 
-    # The photo's file goes once the transaction commits.
+    # The photo's file goes once the transaction commits, by a task through the outbox.
     with time_machine.travel(LATER, tick=False), django_capture_on_commit_callbacks(execute=True):
         assert tasks.cases_anonymise_due.apply().get() == 1
 
@@ -280,3 +290,20 @@ def test_two_workers_at_once_anonymise_each_case_exactly_once(demo):
     assert sum(counts) == len(cases) and all(counts), counts
     per_case = CaseEvent.objects.filter(transition="anonymised").values_list("case_id", flat=True)
     assert sorted(per_case) == sorted(c.pk for c in cases)
+
+
+def test_the_photo_task_deletes_only_an_orphaned_residents_photo_and_may_run_twice(doors):
+    case = filed_on_the_form()
+    used = case.public_intake.photo.name
+    orphan = Path(settings.MEDIA_ROOT, "resident-photos/2026/12/orphan.png")
+    orphan.write_bytes(png_bytes())
+    elsewhere = Path(settings.MEDIA_ROOT, "other.png")
+    elsewhere.write_bytes(png_bytes())
+
+    assert tasks.resident_photo_delete.apply(["resident-photos/2026/12/orphan.png"]).get()
+    assert not orphan.exists()
+    assert not tasks.resident_photo_delete.apply(["resident-photos/2026/12/orphan.png"]).get()
+    assert not tasks.resident_photo_delete.apply([used]).get()  # an intake still shows it
+    assert not tasks.resident_photo_delete.apply(["other.png"]).get()
+    assert not tasks.resident_photo_delete.apply(["resident-photos/../other.png"]).get()
+    assert Path(settings.MEDIA_ROOT, used).exists() and elsewhere.exists()
