@@ -22,6 +22,7 @@ from .models import (
     Notification,
     NotificationDelivery,
     NotificationPreference,
+    ResidentDataExport,
     SlaBreach,
     SlaPolicy,
     SlaTimer,
@@ -353,6 +354,23 @@ class NotificationPreferenceAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         rows = super().get_queryset(request)
         return rows if request.user.is_superuser else rows.filter(user=request.user)
+
+
+@admin.register(ResidentDataExport)
+class ResidentDataExportAdmin(ReadOnlyAdmin):
+    """The audit of residents' data exports (docs/privacy.md#export): superusers see every
+    export, other staff their own. Search by the masked number; the hash finds one number's
+    every export."""
+
+    list_display = ["at", "actor", "door", "phone_masked", "cases", "events", "intakes"]
+    list_filter = ["door"]
+    search_fields = ["actor__username", "phone_masked", "phone_hash"]
+    list_select_related = ["actor"]
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(actor=request.user)
 
 
 # The residents' doors (Open311 keys, service attributes, intakes) register themselves.

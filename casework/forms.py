@@ -448,3 +448,11 @@ class NotificationPreferenceForm(DisplayForm):
             "quiet_start": post.get("quiet_start") or None,
             "quiet_end": post.get("quiet_end") or None,
         }
+
+
+class ResidentExportForm(DisplayForm):
+    phone = forms.CharField(
+        label=_("Resident's phone number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )

@@ -98,13 +98,19 @@ def _local_masked(local: str) -> str:
     return MASK * 4 + digits[4:]
 
 
-def _number_masked(match: re.Match, original: str) -> str:
+def _number_masked(match: re.Match, original: str, whole: bool) -> str:
     def typed(group):  # the original characters of a group: a kept prefix stays as typed
         start, end = match.span(group)
         return original[start:end]
 
     if match.group("id"):
         return MASK * sum(char.isalnum() for char in match.group("id"))
+    if whole:  # retention: no digit stays; the words and separators around them do, as typed
+        start, end = match.span()
+        return "".join(
+            MASK if folded.isdigit() else typed_char
+            for folded, typed_char in zip(match.group(), original[start:end], strict=True)
+        )
     if match.group("mobile"):
         digits = _digits(match.group("mobile"))
         prefix = typed("mobile_prefix") if match.group("mobile_prefix") else ""
@@ -142,8 +148,11 @@ def _names_masked(text: str, names: Iterable[str]) -> str:
     return text
 
 
-def personal_data_masked(text: str | None, *, names: Iterable[str] = ()) -> str:
-    """`text` with phone numbers, ID numbers and the given names masked (see the module)."""
+def personal_data_masked(
+    text: str | None, *, names: Iterable[str] = (), whole: bool = False
+) -> str:
+    """`text` with phone numbers, ID numbers and the given names masked (see the module).
+    `whole`: every digit of a phone number too, for good (retention, docs/privacy.md)."""
     if not text:
         return ""
     text = _names_masked(text, names)
@@ -151,22 +160,22 @@ def personal_data_masked(text: str | None, *, names: Iterable[str] = ()) -> str:
     out, last = [], 0
     for match in _NUMBERS.finditer(folded):
         out.append(text[last : match.start()])
-        out.append(_number_masked(match, text))
+        out.append(_number_masked(match, text, whole))
         last = match.end()
     out.append(text[last:])
     return "".join(out)
 
 
-def payload_masked(value, *, names: Iterable[str] = ()):
+def payload_masked(value, *, names: Iterable[str] = (), whole: bool = False):
     """An event payload with every string in it masked (ids, times, choices and references
     have no shape that masking touches)."""
     names = tuple(names)
     if isinstance(value, str):
-        return personal_data_masked(value, names=names)
+        return personal_data_masked(value, names=names, whole=whole)
     if isinstance(value, dict):
-        return {key: payload_masked(item, names=names) for key, item in value.items()}
+        return {key: payload_masked(item, names=names, whole=whole) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [payload_masked(item, names=names) for item in value]
+        return [payload_masked(item, names=names, whole=whole) for item in value]
     return value
 
 

@@ -55,3 +55,14 @@ def retry_after_seconds(rate: str) -> int:
     count, _, rest = rate.partition("/")
     multiplier = int(rest[:-1] or 1)
     return multiplier * {"s": 1, "m": 60, "h": 3600, "d": 86400}[rest[-1]]
+
+
+def resident_export_over_limit(request) -> bool:
+    """Count this export against the staff member; True once over RESIDENT_EXPORT_RATE."""
+    return is_ratelimited(
+        request,
+        group="resident-export",
+        key="user",
+        rate=settings.RESIDENT_EXPORT_RATE,
+        increment=True,
+    )

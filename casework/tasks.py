@@ -51,3 +51,20 @@ def heartbeat() -> None:
 
     heartbeat_record()
 
+
+
+@shared_task(name="casework.tasks.cases_anonymise_due", ignore_result=True)
+def cases_anonymise_due() -> int:
+    """Beat, daily: remove the contact details of cases past retention. Two at once share
+    the cases (docs/privacy.md#retention)."""
+    from .services.retention import cases_anonymise_due as anonymise
+
+    return anonymise()
+
+
+@shared_task(name="casework.tasks.resident_photo_delete", ignore_result=True)
+def resident_photo_delete(name: str) -> bool:
+    """Enqueued by retention once the intake no longer refers to the file."""
+    from .services.retention import resident_photo_delete as delete
+
+    return delete(name=name)

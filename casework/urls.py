@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import consultations, evaluations, pages, preferences, sla
+from .views import consultations, evaluations, pages, preferences, resident_exports, sla
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -51,6 +51,7 @@ urlpatterns = [
         name="consultation-minutes",
     ),
     path("notifications/", sla.notifications, name="notifications"),
+    path("resident-data/", resident_exports.resident_export, name="resident-export"),
     path("notifications/read/", sla.notifications_read, name="notifications-read"),
     path(
         "notifications/preferences/",

@@ -399,6 +399,9 @@ EVENT_KINDS: dict[str, EventKind] = {
             EventKind(name="ballot", label=_("Ballot cast")),
             EventKind(name="vote_closed", label=_("Vote closed")),
             EventKind(name="minutes", label=_("Meeting minutes recorded")),
+            # Retention removed the resident's contact details (docs/privacy.md#retention);
+            # it sets no field, so replay passes over it.
+            EventKind(name="anonymised", label=_("Resident's contact details removed")),
         ]
     },
     **TRANSITIONS,

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from ..door_errors import api_not_found
-from . import auth, breaches, consultations, evaluations, me, views
+from . import auth, breaches, consultations, evaluations, me, resident_exports, views
 from .routers import ApiRouter
 
 router = ApiRouter()
@@ -24,6 +24,11 @@ urlpatterns = [
         "me/notification-preferences/",
         me.NotificationPreferencesView.as_view(),
         name="me-notification-preferences",
+    ),
+    path(
+        "resident-data-exports/",
+        resident_exports.ResidentDataExportView.as_view(),
+        name="resident-data-export",
     ),
     path("", include(router.urls)),
     re_path(r"^", api_not_found),

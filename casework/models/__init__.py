@@ -7,6 +7,7 @@ from .heartbeat import Heartbeat
 from .membership import Membership, Role
 from .open311 import ApiKey, PublicIntake, ServiceAttribute
 from .organisation import Category, Community, Grid, Party, Street, Unit
+from .retention import ResidentDataExport
 from .sequence import ReferenceSequence
 from .sla import CalendarOverride, Notification, SlaBreach, SlaPolicy, SlaTimer
 
@@ -32,6 +33,7 @@ __all__ = [
     "NotificationPreference",
     "Party",
     "ReferenceSequence",
+    "ResidentDataExport",
     "Role",
     "SlaBreach",
     "SlaPolicy",

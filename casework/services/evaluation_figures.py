@@ -143,7 +143,8 @@ def _facts_sql(d: _Dialect) -> str:
     return f"""
 CREATE TEMP TABLE {FACTS} AS
 WITH touched AS (
-    SELECT e.case_id FROM casework_caseevent e WHERE {in_period}
+    -- Retention's record is no activity (docs/privacy.md#retention).
+    SELECT e.case_id FROM casework_caseevent e WHERE {in_period} AND e.transition <> 'anonymised'
     UNION
     SELECT e.case_id FROM casework_caseevent e
      WHERE e.transition = 'reopen' AND e.at >= %(end)s AND e.at <= %(run)s

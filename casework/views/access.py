@@ -72,6 +72,12 @@ PAGES = [
         lambda a: a.is_grid_worker or a.is_dispatcher or a.is_unit_member or a.is_supervisor
         or a.is_superuser,
     ),
+    # Who reads reporters' phones (docs/privacy.md#export).
+    Page(
+        "resident-export",
+        gettext_lazy("Resident data export"),
+        lambda a: a.sees_phone_numbers(),
+    ),
     Page("case-list", gettext_lazy("All cases"), lambda a: True),
 ]
 PAGES_BY_NAME = {page.url_name: page for page in PAGES}

@@ -498,3 +498,16 @@ BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 # The folder holding pg_dump and pg_restore when they are not on PATH (e.g.
 # /usr/lib/postgresql/16/bin): they must be the server's major version or newer.
 BACKUP_PG_BIN_DIR = os.environ.get("BACKUP_PG_BIN_DIR", "")
+
+# ---- retention and export of residents' data (docs/privacy.md#retention, #export)
+# Months after a case is closed or rejected before its resident's contact details are
+# removed (个人信息保护法: kept no longer than needed). Beat runs the removal daily.
+RETENTION_MONTHS = env_int("RETENTION_MONTHS", 24, 1, 240)
+RETENTION_HOUR = env_int("RETENTION_HOUR", 3, 0, 23)  # Asia/Shanghai, a quiet hour
+CELERY_BEAT_SCHEDULE["retention"] = {
+    "task": "casework.tasks.cases_anonymise_due",
+    "schedule": crontab(minute=41, hour=RETENTION_HOUR),
+    "options": {"expires": 12 * 3600},
+}
+# Exports of one resident's data per staff member (a fixed window, django-ratelimit).
+RESIDENT_EXPORT_RATE = env_rate("RESIDENT_EXPORT_RATE", "20/h")

@@ -201,3 +201,11 @@ def test_a_cases_texts_are_masked_with_its_reporters_name():
 
 def test_the_bare_phone_field_keeps_its_own_mask():
     assert phone_masked("13812345678") == masked("13812345678") == "138****5678"
+
+
+def test_retention_masks_every_digit_of_a_number_and_keeps_what_surrounds_it_as_typed():
+    text = "李明 座机（010）6234 5678，手机１３８-1234-5678，电话 6234567，2026-12-03 3号楼502"
+
+    assert personal_data_masked(text, names=["李明"], whole=True) == (
+        "** 座机（***）**** ****，手机***-****-****，电话 *******，2026-12-03 3号楼502"
+    )
