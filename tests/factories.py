@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from casework.actors import actor_for_user
 from casework.demo import demo_seed
-from casework.models import Case, Category, Consultation, Grid, Unit
+from casework.models import Case, Category, Consultation, Grid, Membership, Role, Unit
 from casework.services.cases import case_collect, case_transition
 from casework.services.consultations import vote_deadline_reached
 from workflows.case_states import Channel, Outcome, Satisfaction, Urgency
@@ -198,3 +198,11 @@ def case_url(reference: str, suffix: str = "") -> str:
 
 def consultation_url(consultation_id: int, suffix: str = "") -> str:
     return f"/api/v1/consultations/{consultation_id}/{suffix}"
+
+
+def parties_reachable_by_email() -> None:
+    """The six parties' representatives get their invitations by e-mail too, so escalating
+    puts deliveries in the outbox and kicks the task that sends them."""
+    for membership in Membership.objects.filter(role=Role.PARTY_REPRESENTATIVE).select_related("user"):
+        membership.user.email = f"{membership.user.username}@example.org"
+        membership.user.save(update_fields=["email"])

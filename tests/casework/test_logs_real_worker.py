@@ -15,7 +15,7 @@ from django.db import connection
 
 from tests.casework.test_sla_real_worker import SERVER_BROKERS, backends_wait_gone, broker_purge
 from tests.celery_processes import CeleryProcess, CeleryProcesses, celery_env, database_url, wait_until
-from tests.factories import case_file, case_move, transition_url
+from tests.factories import case_file, case_move, parties_reachable_by_email, transition_url
 
 pytestmark = [
     pytest.mark.real_clock,
@@ -71,12 +71,13 @@ def test_the_workers_line_for_a_task_carries_the_id_of_the_request_that_enqueued
     worker = json_procs.worker("w", concurrency=2)
     beat = json_procs.beat()
     dispatcher = demo.user("dispatcher")
+    parties_reachable_by_email()
     case = case_move(
         case_file(demo.user("gridworker")),
         (dispatcher, "classify", demo.classify_payload(difficulty="hard")),
     )
 
-    # Escalating opens the vote: the six parties' e-mail goes to the worker after the commit.
+    # Escalating opens the vote: after the commit the worker sends the six parties' e-mail.
     escalated = api("dispatcher").post(
         transition_url(case.reference, "escalate"),
         {"version": case.version, **demo.escalate_payload()},
@@ -85,9 +86,10 @@ def test_the_workers_line_for_a_task_carries_the_id_of_the_request_that_enqueued
     assert escalated.status_code == 200, escalated.content
     assert escalated["X-Request-ID"] == "follow-me.1"
 
-    email = "casework.tasks.notifications_email"
+    email = "casework.tasks.notifications_deliver"
     (done,) = wait_until(
-        lambda: task_lines(worker, email), timeout=WAIT, message=lambda: worker.tail()
+        lambda: [line for line in task_lines(worker, email) if line["request_id"] == "follow-me.1"],
+        timeout=WAIT, message=lambda: worker.tail(),
     )
     assert (done["outcome"], done["request_id"], done["level"]) == ("success", "follow-me.1", "INFO")
     assert done["run_ms"] >= 0 and done["message"].startswith(f"task {email}[{done['task_id']}] success")

@@ -110,10 +110,11 @@ def test_a_case_goes_from_the_street_to_resolved(live_server, street, phone):
         "accept",
         "resolve",
     ]
-    expect(events.nth(0)).to_contain_text("gridworker")
-    expect(events.nth(1)).to_contain_text("dispatcher")
+    # Who did each step, by their 姓名.
+    expect(events.nth(0)).to_contain_text("王丽")
+    expect(events.nth(1)).to_contain_text("张强")
     expect(events.nth(1)).to_contain_text(unit.name)
-    expect(events.nth(2)).to_contain_text("unitmember")
+    expect(events.nth(2)).to_contain_text("刘伟")
     expect(events.nth(3)).to_contain_text(RESULT)
     assert fits_the_screen(page)
 

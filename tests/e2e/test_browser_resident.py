@@ -88,6 +88,7 @@ def test_a_resident_reports_follows_and_rates(live_server, street, phone, settin
         "resolve",
     ]
     expect(page.locator("main")).not_to_contain_text("unitmember")
+    expect(page.locator("main")).not_to_contain_text("刘伟")  # nor the staff's name
     expect(page.locator("main")).not_to_contain_text("13987654321")
     assert fits_the_screen(page)
     page.click("[data-rate-link]")
