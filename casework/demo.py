@@ -4,11 +4,13 @@ import itertools
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from workflows.case_states import Channel, Difficulty, Outcome, Satisfaction, Urgency
 
 from .actors import actor_for_user
+from .demo_history import history_build
 from .models import Case, Category, Community, Grid, Membership, Party, Role, Street, Unit
 from .services.ballots import ballot_cast
 from .services.cases import case_collect, case_transition
@@ -75,10 +77,26 @@ CONCERNS = [
 ]
 
 
-def demo_seed(*, password: str, cases: bool = True, progress: Callable[[int], None] | None = None):
+def demo_seed(
+    *,
+    password: str,
+    cases: bool = True,
+    months: int = 0,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """The street, its users and, on an empty database, cases: a sample at every step, or
+    with `months` that many months of played history (casework.demo_history)."""
     with transaction.atomic():
         users = _organisation_and_users(password)
-    if cases and not Case.objects.exists():
+    if not cases or Case.objects.exists():
+        return
+    if months:
+        history_build(months=months, seed=seed, progress=progress)
+        # Today's vote, half cast, for the party representatives' first screen.
+        actors = {name: actor_for_user(user) for name, user in users.items()}
+        _consultation(actors, Grid.objects.get(code="C1-G1"))
+    else:
         _cases(users, progress=progress)
 
 
@@ -116,9 +134,11 @@ def _organisation_and_users(password: str) -> dict:
     }
     User = get_user_model()
     users = {}
+    # One hash for all: they share the password anyway, and hashing is slow on purpose.
+    hashed = make_password(password)
     for username, memberships in roles.items():
         user, _ = User.objects.get_or_create(username=username)
-        user.set_password(password)
+        user.password = hashed
         user.last_name, user.first_name = NAMES[username]
         user.save(update_fields=["password", "last_name", "first_name"])
         for membership in memberships:
@@ -127,7 +147,7 @@ def _organisation_and_users(password: str) -> dict:
     admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True})
     admin.is_staff = admin.is_superuser = True
     admin.last_name, admin.first_name = NAMES["admin"]
-    admin.set_password(password)
+    admin.password = hashed
     admin.save()
     users["admin"] = admin
     return users
@@ -194,7 +214,7 @@ def _cases(users: dict, progress=None) -> None:
                 )
             created += 1
             if progress:
-                progress(created)
+                progress(created, 2 * len(CONCERNS))
     _consultation(actors, grid)
 
 

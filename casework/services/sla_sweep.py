@@ -69,7 +69,7 @@ def _sweep_batch(*, clock, batch_size: int) -> tuple[int, Counter]:
                     outcomes[timer_fire(timer=timer, now=now)] += 1
             except Exception as exc:
                 logger.exception("SLA timer %s failed", timer.pk)
-                outcomes[_failure_record(timer_id=timer.pk, error=exc, now=now)] += 1
+                outcomes[timer_failure_record(timer_id=timer.pk, error=exc, now=now)] += 1
     return len(timers), outcomes
 
 
@@ -212,7 +212,9 @@ BREACH_ACTIONS = {
 }
 
 
-def _failure_record(*, timer_id: int, error: Exception, now: datetime) -> str:
+def timer_failure_record(*, timer_id: int, error: Exception, now: datetime) -> str:
+    """A failed look at a timer: retried with backoff, parked as an incident (for an
+    operator, docs/sla.md) after SLA_MAX_ATTEMPTS."""
     timer = SlaTimer.objects.get(pk=timer_id)
     timer.attempts += 1
     timer.last_error = f"{type(error).__name__}: {error}"[:2000]

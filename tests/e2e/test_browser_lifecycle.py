@@ -25,7 +25,9 @@ def log_in(page, base_url, username):
 
 
 def fits_the_screen(page) -> bool:
-    """Nothing wider than the phone: no sideways scrolling."""
+    """Nothing wider than the phone: no sideways scrolling. Measured once the current page has
+    loaded, so a navigation still under way cannot leave the document empty."""
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 

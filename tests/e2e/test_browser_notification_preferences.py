@@ -24,6 +24,7 @@ def test_a_unit_member_chooses_sms_and_quiet_hours_on_a_small_phone(live_server,
         page.goto(f"{live_server.url}/notifications/")
         page.locator('[data-link="notification-preferences"]').click()
         form = page.locator('[data-form="notification-preferences"]')
+        expect(form).to_be_visible()  # the click navigates: measure the new page, not the old
         assert fits_the_screen(page)
 
         form.locator('input[name="channels"][value="sms"]').check()

@@ -12,15 +12,12 @@ from tests.open311.conftest import doors_prepare, png_bytes
 from workflows.case_states import Outcome
 
 from .conftest import PASSWORD
+from .test_browser_lifecycle import fits_the_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESCRIPTION = "北门到5号楼之间三盏路灯一周不亮，老人晚上出门不安全。"
 RESULT = "已更换三盏路灯灯泡。如有问题请联系电工 13987654321。"
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_resident_reports_follows_and_rates(live_server, street, phone, settings, tmp_path):

@@ -26,6 +26,7 @@ from tests.factories import Demo, case_file, case_move
 from workflows.working_time import SHANGHAI
 
 from .conftest import PASSWORD
+from .test_browser_lifecycle import fits_the_screen
 
 pytestmark = pytest.mark.django_db
 
@@ -612,19 +613,19 @@ def test_board_and_inbox_fit_a_phone(live_server, street, phone):
 
     page.click('nav a[href="/breaches/"]')
     expect(page.locator("tr[data-breach]")).to_have_count(2)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     row = page.locator('tr[data-breach][data-acknowledged="no"]').first
     row.locator("summary").click()
     row.locator("textarea").fill("已督办")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     row.locator("button[type=submit]").click()
     expect(page.locator(".messages")).to_be_visible()
     expect(page.locator('tr[data-acknowledged="yes"]')).to_have_count(1)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
 
     page.click("a.inbox")
     expect(page.locator(".notification.unread")).to_have_count(2)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
     page.click('[data-action="mark-read"]')
     expect(page.locator(".notification.unread")).to_have_count(0)
     expect(page.locator("a.inbox .count")).to_have_count(0)
