@@ -39,7 +39,7 @@ from .demo_cast import (
     WRONG_UNIT,
     Concern,
 )
-from .errors import Conflict, DomainError
+from .errors import Conflict, DomainError, Invalid
 from .models import (
     Case,
     CaseEvent,
@@ -55,15 +55,17 @@ from .models import (
 from .services.ballots import ballot_cast
 from .services.cases import case_collect, case_transition
 from .services.evaluation_run import evaluation_catch_up
+from .services.resident import resident_case_file, resident_rate
 from .services.sla_breaches import breach_acknowledge
 from .services.sla_sweep import sla_sweep, timer_failure_record
 
 BREACH_REVIEW_AFTER = timedelta(days=3)  # older breaches were reviewed; newer ones wait
 READ_AFTER = timedelta(days=2)  # older notifications were read
+ONLINE_SHARE = 0.2  # reported by residents through the public form, and rated there
 FRESH, FRESH_WAITS = timedelta(days=2), 0.4  # each step of the last two days' cases: 40 % wait
 OPENS, CLOSES = time(8, 30), time(18, 30)  # when staff act (Asia/Shanghai)
-# Beat sweeps every few seconds; history looks hourly by day and every three hours by night.
-SWEEP_HOURS = [1, 4, *range(7, 24)]
+# Beat sweeps every few seconds; history looks every two hours by day, every three by night.
+SWEEP_HOURS = [1, 4, *range(7, 24, 2)]
 
 Step = tuple[float, str, str, dict]  # hours after the step before, username, transition, body
 
@@ -71,7 +73,7 @@ Step = tuple[float, str, str, dict]  # hours after the step before, username, tr
 def history_build(
     *, months: int, seed: int, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Play the last `months` whole months and this one up to now; return the cases filed."""
+    """Play the `months` months up to now; return the number of cases filed."""
     now = timezone.now()
     _staff()
     play = _Play(rng=random.Random(seed), now=now)
@@ -92,6 +94,7 @@ def history_build(
                     action()
             if progress:
                 progress(play.filed, play.planned)
+    sla_sweep()  # what beat's next sweep would find between the last hourly one and now
     Notification.objects.filter(read_at__isnull=True, created_at__lt=now - READ_AFTER).update(
         read_at=now
     )
@@ -115,8 +118,9 @@ def _incident(now: datetime) -> None:
 
 
 def _months_before(today: date, months: int) -> datetime:
+    """Midnight of the same day `months` months back (the 28th at most, so it exists)."""
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return datetime(year, month + 1, 1, tzinfo=SHANGHAI)
+    return datetime(year, month + 1, min(today.day, 28), tzinfo=SHANGHAI)
 
 
 def _staff() -> None:
@@ -164,6 +168,7 @@ class _Play:
         self.filed = self.planned = 0
         self.versions: dict[int, int] = {}  # case id → the version last seen
         self.filed_at: dict[int, datetime] = {}
+        self.tokens: dict[int, str] = {}  # case id → the follow token of a resident's own report
 
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         heapq.heappush(self.heap, (when, next(self.sequence), action))
@@ -176,7 +181,7 @@ class _Play:
             if day.day == 20:
                 self.at(day + timedelta(hours=9), self._evaluation_day)
             self.at(day + timedelta(hours=17, minutes=40), _breaches_review)
-            filings = self.rng.randint(3, 5) if day.weekday() >= 5 else self.rng.randint(8, 14)
+            filings = self.rng.randint(3, 5) if day.weekday() >= 5 else self.rng.randint(8, 13)
             for _ in range(filings):
                 minute = self.rng.randint(8 * 60 + 30, 18 * 60 + 30)
                 self.at(day + timedelta(minutes=minute), self._filing())
@@ -205,13 +210,31 @@ class _Play:
             "reporter_phone": f"13{rng.randint(0, 9)}{rng.randint(0, 99_999_999):08d}",
         }
 
+        online = rng.random() < ONLINE_SHARE
+
         def file():
-            case = case_collect(actor=self.actors[ROLE_USERS["grid", grid.code]], data=data)
+            case = self._online(data, concern) if online else None
+            if case is None:
+                case = case_collect(actor=self.actors[ROLE_USERS["grid", grid.code]], data=data)
             self.filed += 1
             self.filed_at[case.pk] = case.created_at
             self._story(case, grid=grid, concern=concern, fate=fate)
 
         return file
+
+    def _online(self, data: dict, concern: Concern) -> Case | None:
+        """The resident reports through the public form instead (None if the category asks
+        questions the demo does not answer)."""
+        report = {key: data[key] for key in ("description", "address", "reporter_name", "reporter_phone")}
+        grid = next(g for g in self.grids if g.pk == data["grid"])
+        try:
+            case, token = resident_case_file(
+                channel=Channel.ONLINE, data={**report, "category": concern.category, "grid": grid.code}
+            )
+        except Invalid:
+            return None
+        self.tokens[case.pk] = token
+        return case
 
     def _story(self, case: Case, *, grid: Grid, concern: Concern, fate: str) -> None:
         rng, community = self.rng, grid.community.code
@@ -400,25 +423,20 @@ class _Play:
         """As a person would: with the version last seen, reloaded once if the case has moved
         since (a whistle, a ballot, the evaluation day)."""
         try:
-            case = case_transition(
-                actor=self.actors[username],
-                case_id=case_id,
-                name=name,
-                payload=body,
-                version=self.versions.get(case_id, 1),
-            )
+            case = self._run(case_id, username, name, body, self.versions.get(case_id, 1))
         except Conflict as exc:
             if exc.code != "stale_version":
                 raise
             self.versions[case_id] = Case.objects.values_list("version", flat=True).get(pk=case_id)
-            case = case_transition(
-                actor=self.actors[username],
-                case_id=case_id,
-                name=name,
-                payload=body,
-                version=self.versions[case_id],
-            )
+            case = self._run(case_id, username, name, body, self.versions[case_id])
         self.versions[case_id] = case.version
+
+    def _run(self, case_id: int, username: str, name: str, body: dict, version: int) -> Case:
+        if name == "rate" and case_id in self.tokens:  # who reported online rates online
+            return resident_rate(token=self.tokens[case_id], version=version, data=body)
+        return case_transition(
+            actor=self.actors[username], case_id=case_id, name=name, payload=body, version=version
+        )
 
     def _steps(
         self,

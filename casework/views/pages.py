@@ -41,6 +41,8 @@ def home(request, actor):
         return redirect("unit-inbox")
     if actor.is_party_representative:
         return redirect("consultation-inbox")
+    if actor.is_supervisor:  # deadlines missed are theirs to review
+        return redirect("breach-board")
     return redirect("case-list")
 
 

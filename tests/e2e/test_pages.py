@@ -105,7 +105,7 @@ def test_logout_is_a_post(page_client):
         ("gridworker", "/grid/"),
         ("dispatcher", "/dispatch/"),
         ("unitmember", "/inbox/"),
-        ("supervisor", "/cases/"),
+        ("supervisor", "/breaches/"),
         ("party_committee", "/consultations/"),
     ],
 )
