@@ -83,19 +83,19 @@ def case_grid_list(*, actor: Actor) -> QuerySet[Case]:
 
 
 def case_dispatch_queue(*, actor: Actor) -> QuerySet[Case]:
-    """Collected cases waiting for a dispatcher of their community, oldest first."""
+    """Collected cases waiting for a dispatcher of their community (the page sorts them)."""
     cases = case_list(actor=actor).filter(state=State.COLLECTED)
     if not actor.is_superuser:
         cases = cases.filter(community_id__in=actor.dispatch_communities)
-    return cases.order_by("created_at", "id")
+    return cases
 
 
 def case_unit_inbox(*, actor: Actor) -> QuerySet[Case]:
-    """Cases assigned to the actor's units that are still to accept or to handle, oldest first."""
+    """Cases assigned to the actor's units, still to accept or to handle (the page sorts them)."""
     cases = case_list(actor=actor).filter(state__in=[State.CLASSIFIED, State.HANDLING])
     if not actor.is_superuser:
         cases = cases.filter(unit_id__in=actor.units)
-    return cases.order_by("created_at", "id")
+    return cases
 
 
 def case_overdue_list(*, actor: Actor) -> QuerySet[Case]:

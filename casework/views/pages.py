@@ -23,6 +23,7 @@ from ..phone import phone_masked
 from ..privacy import payload_masked, reporter_names
 from ..services.cases import case_collect, case_transition
 from .access import staff_page
+from .paging import query_without_page
 from .deadlines import deadlines
 from .timeline import timeline
 
@@ -58,15 +59,13 @@ def _case_list_page(request, cases, *, heading, lead, empty, default_sort="newes
     valid = search.is_valid()
     found = search.qs if valid else cases.none()
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     narrowed = {name for name, value in request.GET.items() if value and name not in ("page", "sort")}
     return render(
         request,
         "casework/case_list.html",
         {
             "page": page, "cases": page.object_list, "heading": heading, "lead": lead,
-            "empty": empty, "search": search, "query": query.urlencode(),
+            "empty": empty, "search": search, "query": query_without_page(request.GET),
             "filtered": bool(narrowed) or not valid,
             "filters_open": bool(narrowed - {"q"}) or not valid,
         },

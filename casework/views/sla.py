@@ -16,15 +16,9 @@ from ..forms import BreachBoardFilter
 from ..services.notifications import notification_mark_read
 from ..services.sla_breaches import breach_acknowledge
 from .access import staff_page
+from .paging import query_without_page
 
 PER_PAGE = 50
-
-
-def _query_without_page(query) -> str:
-    """The filters of a list page, so its page links and forms can keep them."""
-    query = query.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @require_GET
@@ -45,7 +39,7 @@ def breach_board(request, actor):
         "breaches": page.object_list,
         "counts": selectors.breach_counts_by_unit(breaches),
         "incidents": selectors.timer_incident_list(actor=actor),
-        "query": _query_without_page(request.GET),
+        "query": query_without_page(request.GET),
         "filtered": any(board.form.cleaned_data.values()) if valid else True,
     }
     return render(request, "casework/breach_board.html", context, status=200 if valid else 400)
