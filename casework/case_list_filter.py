@@ -4,15 +4,14 @@ and a sort order."""
 
 import django_filters
 from django import forms
-from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models import F, Min, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from workflows.case_states import State
 
 from .case_filters import CaseFilter
-from .case_search import SEARCH_MAX_LENGTH, day_valid, search_valid
+from .case_search import SEARCH_MAX_LENGTH, day_valid, owed_timers, search_valid
 from .forms import choices_select
-from .models import SlaTimer
 
 SORTS = [
     ("newest", _("Newest first")),
@@ -82,8 +81,7 @@ class CaseListFilter(CaseFilter):
 
 def _next_deadline():
     return Subquery(
-        SlaTimer.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True)
-        .exclude(state=SlaTimer.State.STOPPED)
+        owed_timers()
         .order_by()
         .values("case")
         .annotate(first=Min("due_at"))

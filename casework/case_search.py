@@ -60,13 +60,14 @@ def day_valid(day) -> None:
         raise ValidationError(_("Use a date between 2000 and 2099."), code="date_range")
 
 
-def overdue_q(now=None) -> Q:
-    """A step is owed and its deadline has passed: a clock not stopped (running, paused,
-    breached or given up on) whose due time is behind us."""
-    now = now or timezone.now()
-    return Q(
-        Exists(
-            SlaTimer.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True, due_at__lte=now)
-            .exclude(state=SlaTimer.State.STOPPED)
-        )
+def owed_timers():
+    """The clocks of the outer case whose step is still owed: not stopped (running, paused,
+    breached or given up on)."""
+    return SlaTimer.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True).exclude(
+        state=SlaTimer.State.STOPPED
     )
+
+
+def overdue_q(now=None) -> Q:
+    """A step is owed and its deadline has passed."""
+    return Q(Exists(owed_timers().filter(due_at__lte=now or timezone.now())))
