@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
 
 
-def browser(demo, username: str) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+def browser(demo, username: str, language: str = "en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(demo.user(username))
     return client
 
@@ -32,6 +32,9 @@ def test_the_unit_asks_from_the_case_page_and_the_dispatcher_grants(demo):
         body = page.content.decode()
         assert "data-extension-ask" in body and 'type="datetime-local"' in body
         assert page.context["extension_ask_form"] is not None
+        # In the office's language too.
+        chinese = browser(demo, "unitmember", "zh-hans").get(page_url).content.decode()
+        assert "申请延期" in chinese and "新的办结期限" in chinese
 
         # A bad date comes back next to its field, nothing asked.
         bad = unit.post(f"/cases/{case.reference}/extensions/", {"due_at": "2026-12-01T10:00", "reason": "等配件"})
