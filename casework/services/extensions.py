@@ -182,12 +182,16 @@ def extension_approve(*, actor: Actor, extension_id: int) -> Extension:
                   "request instead."),
                 code="invalid_state",
             )
-        if extension.due_at <= now:
+        due_before = open_timer_due(timer)
+        # A grant only ever gives more time, and a date still ahead.
+        if extension.due_at <= now or extension.due_at <= due_before:
             raise Conflict(
-                _("The date asked for has passed; refuse the request, and the unit may ask again."),
+                _(
+                    "The date asked for is no longer ahead of the current due date or of now; "
+                    "refuse the request, and the unit may ask again."
+                ),
                 code="extension_outdated",
             )
-        due_before = open_timer_due(timer)
         timer_due_move(timer=timer, due=extension.due_at, at=now)
         extension.state = Extension.State.GRANTED
         extension.decided_by_id = actor.user_id

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from rest_framework.test import APIClient
 
 from casework.models import Case, CaseEvent, Extension, Notification, SlaBreach, SlaTimer
 from casework.services.sla_sweep import sla_sweep
-from tests.factories import case_file, case_move, case_snapshot, case_url, transition_url
+from tests.factories import PASSWORD, case_file, case_move, case_snapshot, case_url, transition_url
 from workflows.working_time import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,17 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)  # a Thursday in working hou
 
 def extension_url(extension_id: int, action: str) -> str:
     return f"/api/v1/extensions/{extension_id}/{action}/"
+
+
+def signed_in(username: str) -> APIClient:
+    """A fresh token, at the travelled time (the `api` fixture's would have expired)."""
+    client = APIClient()
+    response = client.post(
+        "/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    return client
 
 
 def resolve_timer(case) -> SlaTimer:
@@ -221,6 +233,20 @@ def test_only_a_case_in_handling_gets_more_time(demo, api):
         assert Extension.objects.get(pk=extension_id).state == "asked"
         # … but it can still be refused.
         refused = api("dispatcher").post(extension_url(extension_id, "refuse"), {"reason": "已办结"})
+        assert refused.status_code == 200
+
+
+def test_a_request_whose_date_has_passed_cannot_be_granted(demo, api):
+    with time_machine.travel(NOW, tick=False):
+        case = demo.case_in("handling")
+        asked = ask(api, case).json()
+    due_at = datetime.fromisoformat(asked["due_at"])
+    with time_machine.travel(due_at + timedelta(hours=1), tick=False):
+        token = signed_in("dispatcher")
+        late = token.post(extension_url(asked["id"], "approve"))
+        assert late.status_code == 409 and late.json()["error"] == "extension_outdated"
+        assert Extension.objects.get(pk=asked["id"]).state == "asked"
+        refused = token.post(extension_url(asked["id"], "refuse"), {"reason": "期限已过"})
         assert refused.status_code == 200
 
 
