@@ -112,6 +112,25 @@ def test_the_unit_asks_and_the_dispatcher_grants_moving_the_resolve_due_date(dem
     assert SlaBreach.objects.get(case=case).due_at == timer.due_at
 
 
+def test_a_unit_warned_already_is_warned_again_before_the_new_due_date(demo, api):
+    with time_machine.travel(NOW, tick=False):
+        case = demo.case_in("handling")
+    timer = resolve_timer(case)
+    assert sla_sweep(now=timer.warn_at) == {"warned": 1}
+    with time_machine.travel(timer.warn_at + timedelta(minutes=5), tick=False):
+        asked = signed_in("unitmember").post(
+            case_url(case.reference, "extensions/"),
+            {"due_at": (timer.due_at + timedelta(days=10)).isoformat(), "reason": "等配件"},
+        )
+        assert asked.status_code == 201, asked.content
+        granted = signed_in("dispatcher").post(extension_url(asked.json()["id"], "approve"))
+        assert granted.status_code == 200, granted.content
+    moved = resolve_timer(case)
+    assert moved.warned_at is None and moved.next_check_at == moved.warn_at > timer.due_at
+    assert sla_sweep(now=timer.due_at + timedelta(minutes=1)) == {}
+    assert sla_sweep(now=moved.warn_at) == {"warned": 1}
+
+
 def test_a_paused_resolve_clock_may_be_extended_and_keeps_its_pause_allowance(demo, api):
     with time_machine.travel(NOW, tick=False):
         case = demo.case_in("handling_suspended")
