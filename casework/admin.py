@@ -17,6 +17,7 @@ from .models import (
     Community,
     Consultation,
     ConsultationOption,
+    Extension,
     Grid,
     Membership,
     Notification,
@@ -354,6 +355,18 @@ class NotificationPreferenceAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         rows = super().get_queryset(request)
         return rows if request.user.is_superuser else rows.filter(user=request.user)
+
+
+@admin.register(Extension)
+class ExtensionAdmin(ReadOnlyAdmin):
+    """Requests for more time (docs/extensions.md), read only: asking and deciding go
+    through casework.services.extensions, which move the clock and write the log."""
+
+    list_display = ["case", "unit", "state", "asked_at", "due_before", "due_at", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "unit"]
+    date_hierarchy = "asked_at"
 
 
 @admin.register(ResidentDataExport)

@@ -9,6 +9,8 @@ read, not a write: the shared `BreachFilter`, which validates like any filter fo
 import django_filters
 from django import forms
 from django.forms.utils import ErrorDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from workflows.case_states import (
@@ -456,3 +458,48 @@ class ResidentExportForm(DisplayForm):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
+
+
+# ---------------------------------------------------------------- extensions (docs/extensions.md)
+
+
+class ExtensionAskForm(DisplayForm):
+    """The unit asks for more time; the service checks the date and the reason."""
+
+    heading = _("Ask for more time")
+    submit_label = _("Ask for more time")
+
+    due_at = forms.DateTimeField(
+        label=_("New due date"),
+        help_text=_("Beijing time; later than the current due date."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Why the case needs longer, e.g. parts on order or the owner away."),
+        widget=_area(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "extension-%s")
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def payload_from(post) -> dict:
+        """A datetime-local field posts Beijing time without its offset: add it."""
+        due_at = post.get("due_at", "")
+        parsed = parse_datetime(due_at) if len(due_at) < 64 else None
+        if parsed is not None and timezone.is_naive(parsed):
+            due_at = timezone.make_aware(parsed).isoformat()
+        return {"due_at": due_at, "reason": post.get("reason", "")}
+
+
+class ExtensionRefuseForm(DisplayForm):
+    submit_label = _("Refuse")
+
+    reason = forms.CharField(label=_("Why it is refused"), widget=_area(2))
+
+    def __init__(self, *args, extension, **kwargs):
+        kwargs.setdefault("auto_id", f"refuse-{extension.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.extension = extension

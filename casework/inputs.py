@@ -3,8 +3,12 @@
 Serializers here only check and convert; the services decide and write.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -434,3 +438,49 @@ class NotificationPreferenceInput(serializers.Serializer):
         "across midnight allowed. Both or neither.",
     )
     quiet_end = serializers.TimeField(input_formats=["%H:%M"], allow_null=True, default=None)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A moment with its UTC offset (`…+08:00` or `Z`): a bare local time is ambiguous."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its time zone, e.g. 2026-12-20T17:00:00+08:00."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip()) if len(value) < 64 else None
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class ExtensionAskInput(serializers.Serializer):
+    """A unit's request for more time (docs/extensions.md): `due_at`, the new resolve due
+    date with its time zone, later than now and than the current one (context `due_before`)
+    and at most EXTENSION_MAX_DAYS ahead; `reason`, why."""
+
+    due_at = AwareDateTimeField()
+    reason = serializers.CharField(max_length=REASON_MAX)
+
+    def validate_due_at(self, value):
+        now = self.context.get("now") or timezone.now()
+        due_before = self.context.get("due_before")
+        if value <= now:
+            raise serializers.ValidationError(_("The new due date must lie in the future."))
+        if due_before is not None and value <= due_before:
+            raise serializers.ValidationError(
+                _("The new due date must be later than the current one (%(due)s).")
+                % {"due": timezone.localtime(due_before).strftime("%Y-%m-%d %H:%M")}
+            )
+        if value > now + timedelta(days=settings.EXTENSION_MAX_DAYS):
+            raise serializers.ValidationError(
+                _("Ask for at most %(days)s days from now.") % {"days": settings.EXTENSION_MAX_DAYS}
+            )
+        return value
+
+
+class ExtensionRefuseInput(serializers.Serializer):
+    """Why the request is refused; the unit reads it."""
+
+    reason = serializers.CharField(max_length=REASON_MAX)

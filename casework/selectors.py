@@ -17,6 +17,7 @@ from .models import (
     Category,
     Consultation,
     ConsultationOption,
+    Extension,
     Grid,
     Notification,
     SlaBreach,
@@ -306,3 +307,27 @@ def consultations_with_secret_ballots(*, actor: Actor, case: Case) -> set[int]:
         for pk, closed_at in case.consultations.values_list("pk", "closed_at")
         if closed_at is None or not sees
     }
+
+
+def case_extensions(*, actor: Actor, reference: str):
+    """A case's extension requests (docs/extensions.md), oldest first; 404 outside scope."""
+    case = case_get(actor=actor, reference=reference)
+    return case, extensions_of(case=case)
+
+
+def extensions_of(*, case: Case) -> list[Extension]:
+    """The extension requests of a case already found in scope."""
+    return list(
+        Extension.objects.filter(case=case).select_related("case", "asked_by", "decided_by", "unit")
+    )
+
+
+def extension_get(*, actor: Actor, extension_id: int) -> Extension:
+    extension = (
+        Extension.objects.filter(pk=extension_id, case__in=Case.objects.filter(case_scope_q(actor)))
+        .select_related("case", "asked_by", "decided_by", "unit")
+        .first()
+    )
+    if extension is None:
+        raise NotFound()
+    return extension

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import consultations, evaluations, pages, preferences, resident_exports, sla
+from .views import consultations, evaluations, extensions, pages, preferences, resident_exports, sla
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -66,5 +66,20 @@ urlpatterns = [
         "cases/<str:reference>/transitions/<slug:name>/",
         pages.case_transition_run,
         name="case-transition",
+    ),
+    path(
+        "cases/<str:reference>/extensions/",
+        extensions.extension_ask_page,
+        name="case-extension-ask",
+    ),
+    path(
+        "extensions/<int:extension_id>/approve/",
+        extensions.extension_approve_page,
+        name="extension-approve",
+    ),
+    path(
+        "extensions/<int:extension_id>/refuse/",
+        extensions.extension_refuse_page,
+        name="extension-refuse",
     ),
 ]

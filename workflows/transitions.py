@@ -399,6 +399,11 @@ EVENT_KINDS: dict[str, EventKind] = {
             EventKind(name="ballot", label=_("Ballot cast")),
             EventKind(name="vote_closed", label=_("Vote closed")),
             EventKind(name="minutes", label=_("Meeting minutes recorded")),
+            # The unit's request for more time and its decision (docs/extensions.md); the
+            # resolve clock moves, the case row does not, so replay passes over them.
+            EventKind(name="extension_asked", label=_("More time asked for")),
+            EventKind(name="extension_granted", label=_("More time granted")),
+            EventKind(name="extension_refused", label=_("More time refused")),
             # Retention removed the resident's contact details (docs/privacy.md#retention);
             # it sets no field, so replay passes over it.
             EventKind(name="anonymised", label=_("Resident's contact details removed")),

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..ballot_secrecy import payload_for_reader
-from ..models import Case, CaseEvent, Category, Grid, SlaTimer, Unit
+from ..models import Case, CaseEvent, Category, Extension, Grid, SlaTimer, Unit
 from ..phone import phone_masked
 from ..privacy import (
     TEXT_FIELDS,
@@ -170,3 +170,41 @@ class ErrorOut(serializers.Serializer):
     error = serializers.CharField()
     detail = serializers.CharField()
     fields = serializers.DictField()
+
+
+class ExtensionOut(serializers.ModelSerializer):
+    """A request for more time (docs/extensions.md); people by username, as in the log. The
+    reasons are masked like the case's texts for those who do not read personal data
+    (context `actor`; docs/privacy.md)."""
+
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    asked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Extension
+        fields = [
+            "id",
+            "case",
+            "unit",
+            "state",
+            "asked_by",
+            "asked_at",
+            "due_before",
+            "due_at",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, extension):
+        data = super().to_representation(extension)
+        case = extension.case
+        if not sees_personal_data(self.context.get("actor"), case):
+            for key in ("reason", "decision_reason"):
+                data[key] = personal_data_masked(data[key], names=reporter_names(case))
+        return data

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from ..door_errors import api_not_found
-from . import auth, breaches, consultations, evaluations, me, resident_exports, views
+from . import auth, breaches, consultations, evaluations, extensions, me, resident_exports, views
 from .routers import ApiRouter
 
 router = ApiRouter()
@@ -11,6 +11,7 @@ router.register("units", views.UnitViewSet, basename="unit")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("breaches", breaches.BreachViewSet, basename="breach")
 router.register("consultations", consultations.ConsultationViewSet, basename="consultation")
+router.register("extensions", extensions.ExtensionViewSet, basename="extension")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),

@@ -15,14 +15,23 @@ from workflows.transitions import TRANSITIONS
 
 from .. import selectors
 from ..actors import actor_for_user
-from ..inputs import CollectInput
+from ..inputs import CollectInput, ExtensionAskInput
 from ..models import Case, Category, Grid, Unit
 from ..privacy import reporter_names, sees_personal_data
 from ..services.cases import case_collect, case_transition
+from ..services.extensions import extension_ask
 from ..case_filters import CaseFilter
 from .pagination import GuardedCursorPagination
 from .routers import ID_PATTERN
-from .serializers import CaseEventOut, CaseOut, CategoryOut, ErrorOut, GridOut, UnitOut
+from .serializers import (
+    CaseEventOut,
+    CaseOut,
+    CategoryOut,
+    ErrorOut,
+    ExtensionOut,
+    GridOut,
+    UnitOut,
+)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -129,6 +138,39 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 },
             ).data
         )
+
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The case's extension requests (延期), oldest first",
+        responses={200: ExtensionOut(many=True), **READ_ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Ask for more time on the case (the handling unit)",
+        description=(
+            "`due_at`: the new resolve due date, with its time zone, later than now and than "
+            "the current due date, at most EXTENSION_MAX_DAYS (default 90) days ahead; "
+            "`reason`: why. Only while the case is `handling`. 409 `extension_pending` while "
+            "another request awaits a decision, `extension_limit` once the case has had "
+            "EXTENSIONS_MAX (default 2) granted or pending, `invalid_state` outside handling. "
+            "The approvers are notified (docs/extensions.md)."
+        ),
+        request=ExtensionAskInput,
+        responses={201: ExtensionOut, **ERRORS},
+    )
+    @action(
+        detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None
+    )
+    def extensions(self, request, reference):
+        if request.method == "POST":
+            extension = extension_ask(actor=self.actor, reference=reference, data=request.data)
+            return Response(
+                ExtensionOut(extension, context={"actor": self.actor}).data,
+                status=status.HTTP_201_CREATED,
+            )
+        _case, extensions = selectors.case_extensions(actor=self.actor, reference=reference)
+        return Response(ExtensionOut(extensions, many=True, context={"actor": self.actor}).data)
 
 
 def _reference_data(serializer):

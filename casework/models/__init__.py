@@ -3,6 +3,7 @@ from .consultation import Ballot, Consultation, ConsultationOption
 from .evaluation import EvaluationReport
 from .delivery import Channel, NotificationDelivery, NotificationPreference
 from .event import CaseEvent
+from .extension import Extension
 from .heartbeat import Heartbeat
 from .membership import Membership, Role
 from .open311 import ApiKey, PublicIntake, ServiceAttribute
@@ -23,6 +24,7 @@ __all__ = [
     "CaseEvent",
     "Channel",
     "EvaluationReport",
+    "Extension",
     "Category",
     "Community",
     "Grid",

@@ -168,6 +168,7 @@ class Notification(models.Model):
         DECIDE_NEEDED = "decide_needed", _("supervisor must decide")
         VOTE_OPEN = "vote_open", _("consultation open for your vote")
         INCIDENT = "incident", _("timer incident")
+        EXTENSION = "extension", _("extension request")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -72,7 +72,8 @@ def timer_start(*, case: Case, kind: str, at: datetime) -> SlaTimer | None:
     )
 
 
-def _open_timer(case: Case, kind: str) -> SlaTimer | None:
+def open_timer(case: Case, kind: str) -> SlaTimer | None:
+    """The case's running or paused clock of `kind`, locked."""
     return (
         SlaTimer.objects.select_for_update()
         .filter(case=case, kind=kind, state__in=SlaTimer.OPEN_STATES)
@@ -101,7 +102,7 @@ def timer_stop(*, case: Case, kind: str, at: datetime) -> None:
 def timer_pause(*, case: Case, kind: str, at: datetime) -> None:
     """While paused the deadline sits at the end of the pause allowance: if the unit never
     resumes, the clock runs again once the cap is used up."""
-    timer = _open_timer(case, kind)
+    timer = open_timer(case, kind)
     if timer is None or timer.state != SlaTimer.State.RUNNING:
         return
     cap_left = max(timedelta(0), settings.SLA_PAUSE_CAP - timer.paused)
@@ -114,7 +115,7 @@ def timer_pause(*, case: Case, kind: str, at: datetime) -> None:
 
 
 def timer_resume(*, case: Case, kind: str, at: datetime) -> None:
-    timer = _open_timer(case, kind)
+    timer = open_timer(case, kind)
     if timer is None or timer.state != SlaTimer.State.PAUSED:
         return
     cap_left = max(timedelta(0), settings.SLA_PAUSE_CAP - timer.paused)
@@ -129,6 +130,37 @@ def timer_resume(*, case: Case, kind: str, at: datetime) -> None:
     timer.save(
         update_fields=["state", "paused_at", "paused_seconds", "due_at", "warn_at", "next_check_at"]
     )
+
+
+def _pause_allowance(timer: SlaTimer) -> timedelta:
+    """What a paused clock's due date holds beyond its real one (see `timer_pause`)."""
+    if timer.state != SlaTimer.State.PAUSED:
+        return timedelta(0)
+    return max(timedelta(0), settings.SLA_PAUSE_CAP - timer.paused)
+
+
+def open_timer_due(timer: SlaTimer) -> datetime:
+    """When an open clock falls due if it runs from now on: a paused one's due date without
+    the pause allowance it holds meanwhile."""
+    return timer.due_at - _pause_allowance(timer)
+
+
+def timer_due_move(*, timer: SlaTimer, due: datetime, at: datetime) -> None:
+    """Give an open clock a new due date (an extension, docs/extensions.md): the warning
+    falls where `timer_start` puts it, counted from the start plus the pauses already
+    taken; a warning already sent is sent again if the new one still lies ahead. A paused
+    clock keeps its pause allowance on top, as `timer_pause` set it."""
+    allowance = _pause_allowance(timer)
+    warn = warn_at(timer.started_at + timer.paused, due)
+    if warn > at:
+        timer.warned_at = None
+    timer.due_at = due + allowance
+    timer.warn_at = warn + allowance
+    if timer.state == SlaTimer.State.PAUSED:
+        timer.next_check_at = timer.due_at
+    else:
+        timer.next_check_at = timer.warn_at if timer.warned_at is None else timer.due_at
+    timer.save(update_fields=["due_at", "warn_at", "warned_at", "next_check_at"])
 
 
 def timers_apply(*, case: Case, timers: Iterable[tuple[str, str]], at: datetime) -> None:

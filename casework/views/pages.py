@@ -18,10 +18,12 @@ from .. import selectors
 from ..ballot_secrecy import payload_for_reader
 from ..case_list_filter import CaseListFilter
 from ..errors import Conflict, Invalid
-from ..forms import CollectForm, transition_form
+from ..forms import CollectForm, ExtensionAskForm, ExtensionRefuseForm, transition_form
+from ..models import Extension
 from ..phone import phone_masked
-from ..privacy import payload_masked, reporter_names
+from ..privacy import payload_masked, personal_data_masked, reporter_names
 from ..services.cases import case_collect, case_transition
+from ..services.extensions import extension_askable, may_decide
 from .access import staff_page
 from .paging import query_without_page
 from .deadlines import deadlines
@@ -157,7 +159,7 @@ def case_new(request, actor):
 @staff_page()
 def case_detail(request, actor, reference):
     case = selectors.case_get(actor=actor, reference=reference)
-    return _case_page(request, actor, case)
+    return case_page(request, actor, case)
 
 
 @require_POST
@@ -178,10 +180,10 @@ def case_transition_run(request, actor, reference, name):
     except Conflict as exc:
         # Show the case as it is now; the person decides again on fresh forms.
         case = selectors.case_get(actor=actor, reference=reference)
-        return _case_page(request, actor, case, error=exc.detail, status=409)
+        return case_page(request, actor, case, error=exc.detail, status=409)
     except Invalid as exc:
         failed = (name, request.POST, exc.fields)
-        return _case_page(request, actor, case, error=exc.detail, failed=failed, status=400)
+        return case_page(request, actor, case, error=exc.detail, failed=failed, status=400)
     messages.success(
         request,
         _("%(transition)s: case %(reference)s is now “%(state)s”.")
@@ -197,9 +199,12 @@ def case_transition_run(request, actor, reference, name):
     return redirect("case-detail", reference=case.reference)
 
 
-def _case_page(request, actor, case, *, error=None, failed=None, status=200):
+def case_page(
+    request, actor, case, *, error=None, failed=None, extension_failed=None, status=200
+):
     """The case page: summary, deadlines, timeline and one form per transition the actor can
-    run now."""
+    run now, and the extension requests with the forms the actor may use on them.
+    `failed`/`extension_failed`: (which form, what was posted, the service's errors)."""
     forms = []
     for name in transitions_runnable(case, actor):
         if TRANSITIONS[name].form is None:
@@ -226,5 +231,37 @@ def _case_page(request, actor, case, *, error=None, failed=None, status=200):
         if getattr(case, "current_consultation_id", True)
         else None,
         "error": error,
+        **_extensions_context(actor, case, extension_failed),
     }
     return render(request, "casework/case_detail.html", context, status=status)
+
+
+def _extensions_context(actor, case, failed) -> dict:
+    """The requests for more time (docs/extensions.md): everyone in scope reads them; the
+    unit gets the form to ask while it may, the approver a pair of forms per pending one."""
+    extensions = selectors.extensions_of(case=case)
+    failed_key, posted, errors = failed if failed is not None else (None, None, None)
+    ask_form = None
+    if extension_askable(case, actor):
+        ask_form = (
+            ExtensionAskForm(posted, service_errors=errors)
+            if failed_key == "ask"
+            else ExtensionAskForm()
+        )
+    decidable = may_decide(case, actor) and case.unit_id not in actor.units
+    masked = not actor.sees_phone_numbers(case.community_id)
+    for extension in extensions:
+        if masked:  # like the timeline's reasons (docs/privacy.md)
+            names = reporter_names(case)
+            extension.reason = personal_data_masked(extension.reason, names=names)
+            extension.decision_reason = personal_data_masked(extension.decision_reason, names=names)
+        extension.refuse_form = None
+        if decidable and extension.state == Extension.State.ASKED and (
+            extension.asked_by_id != actor.user_id
+        ):
+            extension.refuse_form = (
+                ExtensionRefuseForm(posted, extension=extension, service_errors=errors)
+                if failed_key == extension.pk
+                else ExtensionRefuseForm(extension=extension)
+            )
+    return {"extensions": extensions, "extension_ask_form": ask_form}

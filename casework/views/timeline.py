@@ -46,6 +46,7 @@ DETAIL_LABELS = {
     "public_consent": (_("The resident agreed to publication"), None),
     "clock": (_("Clock"), TimerKind),
     "due_at": (_("Was due"), None),
+    "due_before": (_("Due before"), None),
     # The evaluation day's closes and reopens (docs/evaluation.md#settlement).
     "unrated": (_("Closed without a rating"), None),
     "evaluation": (_("Evaluation period"), None),
@@ -64,6 +65,11 @@ DETAIL_LABELS = {
 # `channel` is how the resident was reached, not how the case came in.
 TRANSITION_DETAIL_LABELS = {
     "rate": {"channel": (_("Reached by"), CallbackChannel)},
+    # An extension's `due_at` is the date asked for (docs/extensions.md).
+    **{
+        name: {"due_at": (_("New due date"), None)}
+        for name in ("extension_asked", "extension_granted", "extension_refused")
+    },
 }
 # Payload keys holding an id, and the model it points at.
 DETAIL_MODELS = {
@@ -74,7 +80,7 @@ DETAIL_MODELS = {
     "winner": ConsultationOption,
 }
 # Payload keys holding an ISO 8601 time, shown in the local time like the event's own.
-DETAIL_TIMES = {"due_at", "starts_at", "called_at"}
+DETAIL_TIMES = {"due_at", "due_before", "starts_at", "called_at"}
 # Payload keys holding lists, and how to put them in words.
 DETAIL_LISTS = {
     "options": lambda options: "; ".join(
@@ -86,7 +92,7 @@ DETAIL_LISTS = {
 }
 # Payload keys for the record, not for the timeline (the consultation page shows them).
 # (`plan` repeats the chosen option's text, which `option` already shows.)
-DETAIL_HIDDEN = {"consultation", "ballots", "tally", "plan"}
+DETAIL_HIDDEN = {"consultation", "ballots", "tally", "plan", "extension"}
 
 
 def _label(name: str) -> str:

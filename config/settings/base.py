@@ -511,3 +511,9 @@ CELERY_BEAT_SCHEDULE["retention"] = {
 }
 # Exports of one resident's data per staff member (a fixed window, django-ratelimit).
 RESIDENT_EXPORT_RATE = env_rate("RESIDENT_EXPORT_RATE", "20/h")
+
+# ---- extension requests (延期, docs/extensions.md)
+# How many extensions a case may have, granted and pending together; beyond it, 409.
+EXTENSIONS_MAX = env_int("EXTENSIONS_MAX", 2, 0, 20)
+# How far ahead of the request a new due date may lie.
+EXTENSION_MAX_DAYS = env_int("EXTENSION_MAX_DAYS", 90, 1, 365)

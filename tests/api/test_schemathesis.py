@@ -8,7 +8,7 @@ examples reach the services instead of stopping at 404.
 """
 
 import zlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import schemathesis
@@ -25,10 +25,14 @@ from casework.models import (
     Consultation,
     ConsultationOption,
     EvaluationReport,
+    Extension,
     SlaBreach,
+    SlaTimer,
     Unit,
 )
+from casework.actors import actor_for_user
 from casework.services.cases import case_transition
+from casework.services.extensions import extension_ask
 from casework.services.evaluation_run import evaluation_run
 from casework.services.sla_sweep import sla_sweep
 from tests.factories import PASSWORD, Demo, case_file, case_move, runner_of
@@ -110,6 +114,15 @@ class World:
             )
         )
         self.references = [case.reference for case in cases]
+        # A request for more time awaiting the dispatcher (docs/extensions.md).
+        handling = next(case for case in cases if case.state == "handling" and not case.is_suspended)
+        timer = SlaTimer.objects.get(case=handling, kind="resolve", state="running")
+        extension_ask(
+            actor=actor_for_user(demo.user("unitmember")),
+            reference=handling.reference,
+            data={"due_at": (timer.due_at + timedelta(days=3)).isoformat(), "reason": "等配件"},
+        )
+        self.extensions = list(Extension.objects.values_list("pk", flat=True))
         self.consultations = list(Consultation.objects.values_list("pk", flat=True))
         self.options = list(ConsultationOption.objects.values_list("pk", flat=True))
         self.breaches = list(SlaBreach.objects.values_list("pk", flat=True))
@@ -152,6 +165,8 @@ class World:
             return "residents_committee"
         if path == "/api/v1/cases/" and case.method == "POST":
             return "gridworker"
+        if path.endswith("/extensions/") and case.method == "POST":
+            return "unitmember"
         if path.endswith("/transitions/{name}/"):
             # Someone the rules let through, so the services do the work.
             name = (case.path_parameters or {}).get("name")
@@ -167,6 +182,8 @@ class World:
                 params["reference"] = _pick(params, self.references)
             elif path.startswith("/api/v1/consultations/"):
                 params["id"] = str(_pick(params, self.consultations))
+            elif path.startswith("/api/v1/extensions/"):
+                params["id"] = str(_pick(params, self.extensions))
             elif path.startswith("/api/v1/breaches/"):
                 params["id"] = str(_pick(params, self.breaches))
             elif "period" in params:
