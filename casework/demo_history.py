@@ -55,12 +55,15 @@ from .models import (
 from .services.ballots import ballot_cast
 from .services.cases import case_collect, case_transition
 from .services.evaluation_run import evaluation_catch_up
+from .services.extensions import extension_approve, extension_ask
 from .services.resident import resident_case_file, resident_rate
 from .services.sla_breaches import breach_acknowledge
 from .services.sla_sweep import sla_sweep, timer_failure_record
 
 BREACH_REVIEW_AFTER = timedelta(days=3)  # older breaches were reviewed; newer ones wait
 READ_AFTER = timedelta(days=2)  # older notifications were read
+EXTENSION_ASK, EXTENSION_GRANT = "extension_ask", "extension_grant"  # not transitions: services
+EXTENSION_ASKED = timedelta(days=10)  # from the day the unit asks
 ONLINE_SHARE = 0.2  # reported by residents through the public form, and rated there
 FRESH, FRESH_WAITS = timedelta(days=2), 0.4  # each step of the last two days' cases: 40 % wait
 OPENS, CLOSES = time(8, 30), time(18, 30)  # when staff act (Asia/Shanghai)
@@ -168,6 +171,7 @@ class _Play:
         self.filed = self.planned = 0
         self.versions: dict[int, int] = {}  # case id → the version last seen
         self.filed_at: dict[int, datetime] = {}
+        self.extensions: dict[int, int] = {}  # case id → its extension request
         self.tokens: dict[int, str] = {}  # case id → the follow token of a resident's own report
 
     def at(self, when: datetime, action: Callable[[], None]) -> None:
@@ -225,7 +229,8 @@ class _Play:
     def _online(self, data: dict, concern: Concern) -> Case | None:
         """The resident reports through the public form instead (None if the category asks
         questions the demo does not answer)."""
-        report = {key: data[key] for key in ("description", "address", "reporter_name", "reporter_phone")}
+        fields = ("description", "address", "reporter_name", "reporter_phone")
+        report = {key: data[key] for key in fields}
         grid = next(g for g in self.grids if g.pk == data["grid"])
         try:
             case, token = resident_case_file(
@@ -305,6 +310,10 @@ class _Play:
         if fate == "suspended":
             steps.append((rng.uniform(2, 24), member, "suspend", {"reason": "等待配件到货。"}))
             steps.append((rng.uniform(48, 120), member, "resume", {}))
+        if fate == "extended" and not urgent:  # more time asked and granted; resolved within it
+            steps.append((rng.uniform(24, 96), member, EXTENSION_ASK, {"reason": "需协调多个产权单位，申请延期。"}))
+            steps.append((rng.uniform(1, 8), dispatcher, EXTENSION_GRANT, {}))
+            resolve = rng.uniform(6 * 24, 9 * 24)
         steps.append(
             (resolve, member, "resolve", {"result": concern.result, "outcome": Outcome.FIXED})
         )
@@ -432,8 +441,19 @@ class _Play:
         self.versions[case_id] = case.version
 
     def _run(self, case_id: int, username: str, name: str, body: dict, version: int) -> Case:
+        actor = self.actors[username] if username else None
         if name == "rate" and case_id in self.tokens:  # who reported online rates online
             return resident_rate(token=self.tokens[case_id], version=version, data=body)
+        if name == EXTENSION_ASK:
+            case = Case.objects.get(pk=case_id)
+            due = timezone.now() + EXTENSION_ASKED
+            self.extensions[case_id] = extension_ask(
+                actor=actor, reference=case.reference, data={**body, "due_at": due.isoformat()}
+            ).pk
+            return Case.objects.get(pk=case_id)
+        if name == EXTENSION_GRANT:
+            extension_approve(actor=actor, extension_id=self.extensions[case_id])
+            return Case.objects.get(pk=case_id)
         return case_transition(
             actor=self.actors[username], case_id=case_id, name=name, payload=body, version=version
         )
