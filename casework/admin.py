@@ -29,6 +29,7 @@ from .models import (
     SlaTimer,
     Street,
     Unit,
+    Urge,
 )
 from .selectors import case_scope_q
 from .calendar import overrides_forget
@@ -367,6 +368,18 @@ class ExtensionAdmin(ReadOnlyAdmin):
     search_fields = ["case__reference"]
     list_select_related = ["case", "unit"]
     date_hierarchy = "asked_at"
+
+
+@admin.register(Urge)
+class UrgeAdmin(ReadOnlyAdmin):
+    """Supervisors' urges (docs/urges.md), read only: urging and replying go through
+    casework.services.urges, which run the urge clock and write the log."""
+
+    list_display = ["case", "unit", "state", "urged_by", "urged_at", "reply_by", "answered_at"]
+    list_filter = ["state"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "unit", "urged_by"]
+    date_hierarchy = "urged_at"
 
 
 @admin.register(ResidentDataExport)

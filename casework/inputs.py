@@ -484,3 +484,27 @@ class ExtensionRefuseInput(serializers.Serializer):
     """Why the request is refused; the unit reads it."""
 
     reason = serializers.CharField(max_length=REASON_MAX)
+
+
+class UrgeInput(serializers.Serializer):
+    """A supervisor's urge (docs/urges.md): `note`, what is expected; `reply_by`, the reply
+    deadline with its time zone, later than now and at most URGE_MAX_DAYS ahead."""
+
+    note = serializers.CharField(max_length=REASON_MAX)
+    reply_by = AwareDateTimeField()
+
+    def validate_reply_by(self, value):
+        now = self.context.get("now") or timezone.now()
+        if value <= now:
+            raise serializers.ValidationError(_("The reply deadline must lie in the future."))
+        if value > now + timedelta(days=settings.URGE_MAX_DAYS):
+            raise serializers.ValidationError(
+                _("Give at most %(days)s days to reply.") % {"days": settings.URGE_MAX_DAYS}
+            )
+        return value
+
+
+class UrgeReplyInput(serializers.Serializer):
+    """The reply to an urge: what was done or will be; the supervisor reads it."""
+
+    note = serializers.CharField(max_length=REASON_MAX)

@@ -23,6 +23,7 @@ from .models import (
     SlaBreach,
     SlaTimer,
     Unit,
+    Urge,
 )
 
 
@@ -331,3 +332,27 @@ def extension_get(*, actor: Actor, extension_id: int) -> Extension:
     if extension is None:
         raise NotFound()
     return extension
+
+
+def case_urges(*, actor: Actor, reference: str):
+    """A case's urges (docs/urges.md), oldest first; 404 outside scope."""
+    case = case_get(actor=actor, reference=reference)
+    return case, urges_of(case=case)
+
+
+def urges_of(*, case: Case) -> list[Urge]:
+    """The urges of a case already found in scope."""
+    return list(
+        Urge.objects.filter(case=case).select_related("case", "urged_by", "answered_by", "unit")
+    )
+
+
+def urge_get(*, actor: Actor, urge_id: int) -> Urge:
+    urge = (
+        Urge.objects.filter(pk=urge_id, case__in=Case.objects.filter(case_scope_q(actor)))
+        .select_related("case", "urged_by", "answered_by", "unit")
+        .first()
+    )
+    if urge is None:
+        raise NotFound()
+    return urge

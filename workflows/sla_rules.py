@@ -10,6 +10,8 @@ class TimerKind(models.TextChoices):
     RESOLVE = "resolve", _("resolve")
     CONSULT = "consult", _("consult")
     VOTE = "vote", _("vote")
+    # A supervisor's urge (督办) awaiting the unit's reply (docs/urges.md).
+    URGE = "urge", _("urge reply")
 
 
 START, STOP, PAUSE, RESUME = "start", "stop", "pause", "resume"

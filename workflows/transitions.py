@@ -404,6 +404,10 @@ EVENT_KINDS: dict[str, EventKind] = {
             EventKind(name="extension_asked", label=_("More time asked for")),
             EventKind(name="extension_granted", label=_("More time granted")),
             EventKind(name="extension_refused", label=_("More time refused")),
+            # A supervisor's urge (督办) and the reply it is owed (docs/urges.md); only the
+            # urge clock moves, so replay passes over them.
+            EventKind(name="urged", label=_("Urged by the supervisor")),
+            EventKind(name="urge_answered", label=_("Urge answered")),
             # Retention removed the resident's contact details (docs/privacy.md#retention);
             # it sets no field, so replay passes over it.
             EventKind(name="anonymised", label=_("Resident's contact details removed")),

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..ballot_secrecy import payload_for_reader
-from ..models import Case, CaseEvent, Category, Extension, Grid, SlaTimer, Unit
+from ..models import Case, CaseEvent, Category, Extension, Grid, SlaTimer, Unit, Urge
 from ..phone import phone_masked
 from ..privacy import (
     TEXT_FIELDS,
@@ -206,5 +206,42 @@ class ExtensionOut(serializers.ModelSerializer):
         case = extension.case
         if not sees_personal_data(self.context.get("actor"), case):
             for key in ("reason", "decision_reason"):
+                data[key] = personal_data_masked(data[key], names=reporter_names(case))
+        return data
+
+
+class UrgeOut(serializers.ModelSerializer):
+    """A supervisor's urge (docs/urges.md) and its reply; people by username, as in the
+    log. Note and reply are masked like the case's texts for those who do not read
+    personal data (context `actor`; docs/privacy.md)."""
+
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    urged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    answered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Urge
+        fields = [
+            "id",
+            "case",
+            "unit",
+            "state",
+            "urged_by",
+            "urged_at",
+            "note",
+            "reply_by",
+            "answered_by",
+            "answered_at",
+            "reply",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, urge):
+        data = super().to_representation(urge)
+        case = urge.case
+        if not sees_personal_data(self.context.get("actor"), case):
+            for key in ("note", "reply"):
                 data[key] = personal_data_masked(data[key], names=reporter_names(case))
         return data

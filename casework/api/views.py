@@ -15,11 +15,12 @@ from workflows.transitions import TRANSITIONS
 
 from .. import selectors
 from ..actors import actor_for_user
-from ..inputs import CollectInput, ExtensionAskInput
+from ..inputs import CollectInput, ExtensionAskInput, UrgeInput
 from ..models import Case, Category, Grid, Unit
 from ..privacy import reporter_names, sees_personal_data
 from ..services.cases import case_collect, case_transition
 from ..services.extensions import extension_ask
+from ..services.urges import urge_create
 from ..case_filters import CaseFilter
 from .pagination import GuardedCursorPagination
 from .routers import ID_PATTERN
@@ -31,6 +32,7 @@ from .serializers import (
     ExtensionOut,
     GridOut,
     UnitOut,
+    UrgeOut,
 )
 
 
@@ -171,6 +173,36 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         _case, extensions = selectors.case_extensions(actor=self.actor, reference=reference)
         return Response(ExtensionOut(extensions, many=True, context={"actor": self.actor}).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The case's urges (督办), oldest first",
+        responses={200: UrgeOut(many=True), **READ_ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Urge the case (a supervisor of its street)",
+        description=(
+            "`note`: what the supervisor expects; `reply_by`: the reply deadline, with its "
+            "time zone, later than now and at most URGE_MAX_DAYS (default 30) days ahead. "
+            "Only while the case is open (`collected`, `classified`, `handling`, "
+            "`consultation`): 409 `invalid_state` otherwise, `urge_open` while an earlier "
+            "urge awaits its reply. 403 for anyone but the street's supervisors. The case's "
+            "unit (or, before it has one, the community's dispatchers) is notified and the "
+            "`urge` clock starts (docs/urges.md)."
+        ),
+        request=UrgeInput,
+        responses={201: UrgeOut, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def urges(self, request, reference):
+        if request.method == "POST":
+            urge = urge_create(actor=self.actor, reference=reference, data=request.data)
+            return Response(
+                UrgeOut(urge, context={"actor": self.actor}).data, status=status.HTTP_201_CREATED
+            )
+        _case, urges = selectors.case_urges(actor=self.actor, reference=reference)
+        return Response(UrgeOut(urges, many=True, context={"actor": self.actor}).data)
 
 
 def _reference_data(serializer):

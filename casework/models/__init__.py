@@ -11,6 +11,7 @@ from .organisation import Category, Community, Grid, Party, Street, Unit
 from .retention import ResidentDataExport
 from .sequence import ReferenceSequence
 from .sla import CalendarOverride, Notification, SlaBreach, SlaPolicy, SlaTimer
+from .urge import Urge
 
 __all__ = [
     "ApiKey",
@@ -38,6 +39,7 @@ __all__ = [
     "ResidentDataExport",
     "Role",
     "SlaBreach",
+    "Urge",
     "SlaPolicy",
     "SlaTimer",
     "Street",

@@ -169,6 +169,7 @@ class Notification(models.Model):
         VOTE_OPEN = "vote_open", _("consultation open for your vote")
         INCIDENT = "incident", _("timer incident")
         EXTENSION = "extension", _("extension request")
+        URGE = "urge", _("urge from a supervisor")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

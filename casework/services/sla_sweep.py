@@ -209,6 +209,8 @@ BREACH_ACTIONS = {
     TimerKind.RESOLVE: _missed_resolve,
     TimerKind.CONSULT: _missed_consult,
     TimerKind.VOTE: _vote_closes,
+    # An unanswered urge (docs/urges.md): the breach is owed by the unit; the supervisors hear.
+    TimerKind.URGE: _notify_supervisors,
 }
 
 

@@ -72,6 +72,21 @@ def timer_start(*, case: Case, kind: str, at: datetime) -> SlaTimer | None:
     )
 
 
+def timer_start_due(*, case: Case, kind: str, at: datetime, due: datetime) -> SlaTimer:
+    """Start a clock whose due date is given rather than read from a policy (an urge's
+    reply deadline, docs/urges.md); it warns where `timer_start` would."""
+    warn = warn_at(at, due)
+    return SlaTimer.objects.create(
+        case=case,
+        kind=kind,
+        unit_id=case.unit_id,
+        started_at=at,
+        due_at=due,
+        warn_at=warn,
+        next_check_at=warn,
+    )
+
+
 def open_timer(case: Case, kind: str) -> SlaTimer | None:
     """The case's running or paused clock of `kind`, locked."""
     return (

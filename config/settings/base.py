@@ -517,3 +517,7 @@ RESIDENT_EXPORT_RATE = env_rate("RESIDENT_EXPORT_RATE", "20/h")
 EXTENSIONS_MAX = env_int("EXTENSIONS_MAX", 2, 0, 20)
 # How far ahead of the request a new due date may lie.
 EXTENSION_MAX_DAYS = env_int("EXTENSION_MAX_DAYS", 90, 1, 365)
+
+# ---- urging (督办, docs/urges.md)
+# How far ahead of the urge its reply deadline may lie.
+URGE_MAX_DAYS = env_int("URGE_MAX_DAYS", 30, 1, 365)

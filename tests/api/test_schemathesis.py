@@ -16,6 +16,7 @@ import time_machine
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from werkzeug.test import Client
 
@@ -29,10 +30,12 @@ from casework.models import (
     SlaBreach,
     SlaTimer,
     Unit,
+    Urge,
 )
 from casework.actors import actor_for_user
 from casework.services.cases import case_transition
 from casework.services.extensions import extension_ask
+from casework.services.urges import urge_create
 from casework.services.evaluation_run import evaluation_run
 from casework.services.sla_sweep import sla_sweep
 from tests.factories import PASSWORD, Demo, case_file, case_move, runner_of
@@ -123,6 +126,13 @@ class World:
             data={"due_at": (timer.due_at + timedelta(days=3)).isoformat(), "reason": "等配件"},
         )
         self.extensions = list(Extension.objects.values_list("pk", flat=True))
+        # An urge awaiting the unit's reply (docs/urges.md).
+        urge_create(
+            actor=actor_for_user(demo.user("supervisor")),
+            reference=handling.reference,
+            data={"note": "请说明进度", "reply_by": (timezone.now() + timedelta(days=2)).isoformat()},
+        )
+        self.urges = list(Urge.objects.values_list("pk", flat=True))
         self.consultations = list(Consultation.objects.values_list("pk", flat=True))
         self.options = list(ConsultationOption.objects.values_list("pk", flat=True))
         self.breaches = list(SlaBreach.objects.values_list("pk", flat=True))
@@ -167,6 +177,10 @@ class World:
             return "gridworker"
         if path.endswith("/extensions/") and case.method == "POST":
             return "unitmember"
+        if path.endswith("/urges/") and case.method == "POST":
+            return "supervisor"
+        if path == "/api/v1/urges/{id}/reply/":
+            return "unitmember"
         if path.endswith("/transitions/{name}/"):
             # Someone the rules let through, so the services do the work.
             name = (case.path_parameters or {}).get("name")
@@ -184,6 +198,8 @@ class World:
                 params["id"] = str(_pick(params, self.consultations))
             elif path.startswith("/api/v1/extensions/"):
                 params["id"] = str(_pick(params, self.extensions))
+            elif path.startswith("/api/v1/urges/"):
+                params["id"] = str(_pick(params, self.urges))
             elif path.startswith("/api/v1/breaches/"):
                 params["id"] = str(_pick(params, self.breaches))
             elif "period" in params:
