@@ -503,3 +503,48 @@ class ExtensionRefuseForm(DisplayForm):
         kwargs.setdefault("auto_id", f"refuse-{extension.pk}-%s")
         super().__init__(*args, **kwargs)
         self.extension = extension
+
+
+# ---------------------------------------------------------------- urges (docs/urges.md)
+
+
+class UrgeForm(DisplayForm):
+    """The supervisor urges the case; the service checks the deadline and the note."""
+
+    heading = _("Urge this case")
+    submit_label = _("Urge")
+
+    note = forms.CharField(
+        label=_("Note"),
+        help_text=_("What you expect, e.g. a date for the repair or who to call."),
+        widget=_area(),
+    )
+    reply_by = forms.DateTimeField(
+        label=_("Reply by"),
+        help_text=_("Beijing time; later than now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "urge-%s")
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def payload_from(post) -> dict:
+        """A datetime-local field posts Beijing time without its offset: add it."""
+        reply_by = post.get("reply_by", "")
+        parsed = parse_datetime(reply_by) if len(reply_by) < 64 else None
+        if parsed is not None and timezone.is_naive(parsed):
+            reply_by = timezone.make_aware(parsed).isoformat()
+        return {"note": post.get("note", ""), "reply_by": reply_by}
+
+
+class UrgeReplyForm(DisplayForm):
+    submit_label = _("Reply")
+
+    note = forms.CharField(label=_("Your reply"), widget=_area(3))
+
+    def __init__(self, *args, urge, **kwargs):
+        kwargs.setdefault("auto_id", f"urge-reply-{urge.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.urge = urge

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import consultations, evaluations, extensions, pages, preferences, resident_exports, sla
+from .views import (
+    consultations,
+    evaluations,
+    extensions,
+    pages,
+    preferences,
+    resident_exports,
+    sla,
+    urges,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -82,4 +91,6 @@ urlpatterns = [
         extensions.extension_refuse_page,
         name="extension-refuse",
     ),
+    path("cases/<str:reference>/urges/", urges.urge_page, name="case-urge"),
+    path("urges/<int:urge_id>/reply/", urges.urge_reply_page, name="urge-reply"),
 ]

@@ -18,12 +18,20 @@ from .. import selectors
 from ..ballot_secrecy import payload_for_reader
 from ..case_list_filter import CaseListFilter
 from ..errors import Conflict, Invalid
-from ..forms import CollectForm, ExtensionAskForm, ExtensionRefuseForm, transition_form
-from ..models import Extension
+from ..forms import (
+    CollectForm,
+    ExtensionAskForm,
+    ExtensionRefuseForm,
+    UrgeForm,
+    UrgeReplyForm,
+    transition_form,
+)
+from ..models import Extension, Urge
 from ..phone import phone_masked
 from ..privacy import payload_masked, personal_data_masked, reporter_names
 from ..services.cases import case_collect, case_transition
 from ..services.extensions import extension_askable, may_decide
+from ..services.urges import may_reply, urgeable
 from .access import staff_page
 from .paging import query_without_page
 from .deadlines import deadlines
@@ -200,11 +208,20 @@ def case_transition_run(request, actor, reference, name):
 
 
 def case_page(
-    request, actor, case, *, error=None, failed=None, extension_failed=None, status=200
+    request,
+    actor,
+    case,
+    *,
+    error=None,
+    failed=None,
+    extension_failed=None,
+    urge_failed=None,
+    status=200,
 ):
     """The case page: summary, deadlines, timeline and one form per transition the actor can
-    run now, and the extension requests with the forms the actor may use on them.
-    `failed`/`extension_failed`: (which form, what was posted, the service's errors)."""
+    run now, and the extension requests and urges with the forms the actor may use on them.
+    `failed`/`extension_failed`/`urge_failed`: (which form, what was posted, the service's
+    errors)."""
     forms = []
     for name in transitions_runnable(case, actor):
         if TRANSITIONS[name].form is None:
@@ -232,6 +249,7 @@ def case_page(
         else None,
         "error": error,
         **_extensions_context(actor, case, extension_failed),
+        **_urges_context(actor, case, urge_failed),
     }
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -265,3 +283,27 @@ def _extensions_context(actor, case, failed) -> dict:
                 else ExtensionRefuseForm(extension=extension)
             )
     return {"extensions": extensions, "extension_ask_form": ask_form}
+
+
+def _urges_context(actor, case, failed) -> dict:
+    """The supervisors' urges (docs/urges.md): everyone in scope reads them; a supervisor of
+    the street gets the form to urge while it may, those urged a reply form on the open one."""
+    urges = selectors.urges_of(case=case)
+    failed_key, posted, errors = failed if failed is not None else (None, None, None)
+    urge_form = None
+    if urgeable(case, actor):
+        urge_form = UrgeForm(posted, service_errors=errors) if failed_key == "urge" else UrgeForm()
+    masked = not actor.sees_phone_numbers(case.community_id)
+    for urge in urges:
+        if masked:  # like the timeline's texts (docs/privacy.md)
+            names = reporter_names(case)
+            urge.note = personal_data_masked(urge.note, names=names)
+            urge.reply = personal_data_masked(urge.reply, names=names)
+        urge.reply_form = None
+        if urge.state == Urge.State.OPEN and may_reply(case, urge, actor):
+            urge.reply_form = (
+                UrgeReplyForm(posted, urge=urge, service_errors=errors)
+                if failed_key == urge.pk
+                else UrgeReplyForm(urge=urge)
+            )
+    return {"urges": urges, "urge_form": urge_form}

@@ -47,6 +47,10 @@ DETAIL_LABELS = {
     "clock": (_("Clock"), TimerKind),
     "due_at": (_("Was due"), None),
     "due_before": (_("Due before"), None),
+    # A supervisor's urge and its reply (docs/urges.md).
+    "note": (_("Note"), None),
+    "reply_by": (_("Reply by"), None),
+    "late": (_("Replied after the deadline"), None),
     # The evaluation day's closes and reopens (docs/evaluation.md#settlement).
     "unrated": (_("Closed without a rating"), None),
     "evaluation": (_("Evaluation period"), None),
@@ -80,7 +84,7 @@ DETAIL_MODELS = {
     "winner": ConsultationOption,
 }
 # Payload keys holding an ISO 8601 time, shown in the local time like the event's own.
-DETAIL_TIMES = {"due_at", "due_before", "starts_at", "called_at"}
+DETAIL_TIMES = {"due_at", "due_before", "starts_at", "called_at", "reply_by"}
 # Payload keys holding lists, and how to put them in words.
 DETAIL_LISTS = {
     "options": lambda options: "; ".join(
@@ -92,7 +96,7 @@ DETAIL_LISTS = {
 }
 # Payload keys for the record, not for the timeline (the consultation page shows them).
 # (`plan` repeats the chosen option's text, which `option` already shows.)
-DETAIL_HIDDEN = {"consultation", "ballots", "tally", "plan", "extension"}
+DETAIL_HIDDEN = {"consultation", "ballots", "tally", "plan", "extension", "urge"}
 
 
 def _label(name: str) -> str:
