@@ -149,6 +149,9 @@ def test_an_unanswered_urge_is_a_breach_and_a_late_reply_still_answers(demo, api
         assert page.status_code == 200
         assert [b.case.reference for b in page.context["breaches"]] == [case.reference]
         assert [b.case.reference for b in board.get("/breaches/?kind=resolve").context["breaches"]] == []
+        chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        chinese.force_login(demo.user("supervisor"))
+        assert "督办回复" in chinese.get("/breaches/").content.decode()
         listed = signed_in("supervisor").get("/api/v1/breaches/?kind=urge").json()["results"]
         assert [row["case"] for row in listed] == [case.reference]
 
@@ -347,3 +350,11 @@ def test_a_case_assigned_after_the_urge_may_be_answered_by_its_unit(demo, api):
         assert replied.status_code == 200, replied.content
         assert replied.json()["answered_by"] == "unitmember"
         assert urge_timer(case).state == "stopped"
+
+
+def test_a_superuser_urges_any_case(demo, api):
+    with time_machine.travel(NOW, tick=False):
+        case = demo.case_in("handling")
+        response = urge(signed_in("admin"), case)
+        assert response.status_code == 201, response.content
+        assert response.json()["urged_by"] == "admin"

@@ -85,3 +85,19 @@ def test_the_supervisor_urges_from_the_case_page_and_the_unit_replies(demo):
         assert browser(demo, "dispatcher").post(
             f"/cases/{case.reference}/urges/", {"note": "催", "reply_by": "2026-12-04T17:00"}
         ).status_code == 403
+
+
+def test_the_urge_list_masks_personal_data_for_those_who_do_not_read_it(demo):
+    with time_machine.travel(NOW, tick=False):
+        case = demo.case_in("handling")
+        browser(demo, "supervisor").post(
+            f"/cases/{case.reference}/urges/",
+            {"note": "请联系李先生 13912345678", "reply_by": "2026-12-04T17:00"},
+        )
+        page_url = f"/cases/{case.reference}/"
+        grid = browser(demo, "gridworker").get(page_url)
+        (shown,) = grid.context["urges"]
+        assert "13912345678" not in shown.note and "李先生" not in shown.note
+        dispatcher = browser(demo, "dispatcher").get(page_url)
+        assert dispatcher.context["urges"][0].note == "请联系李先生 13912345678"
+        assert Urge.objects.get(case=case).note == "请联系李先生 13912345678"
