@@ -38,6 +38,10 @@ class ExtensionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         self.actor = actor_for_user(request.user)
 
+    def get_serializer_context(self):
+        # The reader decides what is masked (ExtensionOut), on a read as on a decision.
+        return {**super().get_serializer_context(), "actor": self.actor}
+
     def _id(self) -> int:
         return int(self.kwargs["pk"])  # ASCII digits: the router's ID_PATTERN
 

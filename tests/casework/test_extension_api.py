@@ -338,3 +338,15 @@ def test_deeply_nested_json_is_400_and_changes_nothing(demo, api):
         )
         assert response.status_code == 400, response.content
         nothing_changed(case, before)
+
+
+def test_the_dispatcher_reads_a_request_with_its_phone_number_unmasked(demo, api):
+    with time_machine.travel(NOW, tick=False):
+        case = demo.case_in("handling")
+        reason = "业主电话13912345678暂时联系不上，需延期。"
+        asked = ask(api, case, reason=reason)
+        assert asked.status_code == 201, asked.content
+
+        one = api("dispatcher").get(f"/api/v1/extensions/{asked.json()['id']}/")
+
+        assert one.status_code == 200 and one.json()["reason"] == reason
