@@ -56,6 +56,7 @@ from .services.ballots import ballot_cast
 from .services.cases import case_collect, case_transition
 from .services.evaluation_run import evaluation_catch_up
 from .services.extensions import extension_approve, extension_ask
+from .services.urges import urge_create, urge_reply
 from .services.resident import resident_case_file, resident_rate
 from .services.sla_breaches import breach_acknowledge
 from .services.sla_sweep import sla_sweep, timer_failure_record
@@ -64,6 +65,8 @@ BREACH_REVIEW_AFTER = timedelta(days=3)  # older breaches were reviewed; newer o
 READ_AFTER = timedelta(days=2)  # older notifications were read
 EXTENSION_ASK, EXTENSION_GRANT = "extension_ask", "extension_grant"  # not transitions: services
 EXTENSION_ASKED = timedelta(days=10)  # from the day the unit asks
+URGE, URGE_REPLY = "urge", "urge_reply"
+URGE_REPLY_WITHIN = timedelta(days=1)
 ONLINE_SHARE = 0.2  # reported by residents through the public form, and rated there
 FRESH, FRESH_WAITS = timedelta(days=2), 0.4  # each step of the last two days' cases: 40 % wait
 OPENS, CLOSES = time(8, 30), time(18, 30)  # when staff act (Asia/Shanghai)
@@ -172,6 +175,7 @@ class _Play:
         self.versions: dict[int, int] = {}  # case id → the version last seen
         self.filed_at: dict[int, datetime] = {}
         self.extensions: dict[int, int] = {}  # case id → its extension request
+        self.urges: dict[int, int] = {}  # case id → its urge
         self.tokens: dict[int, str] = {}  # case id → the follow token of a resident's own report
 
     def at(self, when: datetime, action: Callable[[], None]) -> None:
@@ -310,6 +314,9 @@ class _Play:
         if fate == "suspended":
             steps.append((rng.uniform(2, 24), member, "suspend", {"reason": "等待配件到货。"}))
             steps.append((rng.uniform(48, 120), member, "resume", {}))
+        if late and not urgent and rng.random() < 0.5:  # the street urges a slow unit
+            steps.append((rng.uniform(4 * 24, 6 * 24), "supervisor", URGE, {"note": "请说明进展，抓紧办理。"}))
+            steps.append((rng.uniform(2, 36), member, URGE_REPLY, {"note": "已安排人员，本周内办结。"}))
         if fate == "extended" and not urgent:  # more time asked and granted; resolved within it
             steps.append((rng.uniform(24, 96), member, EXTENSION_ASK, {"reason": "需协调多个产权单位，申请延期。"}))
             steps.append((rng.uniform(1, 8), dispatcher, EXTENSION_GRANT, {}))
@@ -450,6 +457,16 @@ class _Play:
             self.extensions[case_id] = extension_ask(
                 actor=actor, reference=case.reference, data={**body, "due_at": due.isoformat()}
             ).pk
+            return Case.objects.get(pk=case_id)
+        if name == URGE:
+            case = Case.objects.get(pk=case_id)
+            reply_by = timezone.now() + URGE_REPLY_WITHIN
+            self.urges[case_id] = urge_create(
+                actor=actor, reference=case.reference, data={**body, "reply_by": reply_by.isoformat()}
+            ).pk
+            return Case.objects.get(pk=case_id)
+        if name == URGE_REPLY:
+            urge_reply(actor=actor, urge_id=self.urges[case_id], data=body)
             return Case.objects.get(pk=case_id)
         if name == EXTENSION_GRANT:
             extension_approve(actor=actor, extension_id=self.extensions[case_id])
