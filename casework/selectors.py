@@ -21,6 +21,7 @@ from .models import (
     Grid,
     Notification,
     SlaBreach,
+    Summons,
     SlaTimer,
     Unit,
 )
@@ -41,6 +42,12 @@ def case_scope_q(actor: Actor) -> Q:
         scope |= Q(community_id__in=communities)
     if actor.units:
         scope |= Q(unit_id__in=actor.units)
+        # Co-units summoned to a case see it while their summons stands (docs/summons.md).
+        scope |= Q(
+            pk__in=Summons.objects.filter(
+                unit_id__in=actor.units, role="co", superseded_at__isnull=True
+            ).values("case_id")
+        )
     return scope
 
 
@@ -331,3 +338,18 @@ def extension_get(*, actor: Actor, extension_id: int) -> Extension:
     if extension is None:
         raise NotFound()
     return extension
+
+
+def summons_of(*, case: Case) -> list[Summons]:
+    """The current summons of a case already found in scope (docs/summons.md): the lead
+    first, then the co-units in the order they were named."""
+    summonses = Summons.objects.filter(case=case, superseded_at__isnull=True).select_related(
+        "case", "unit", "checked_in_by", "part_closed_by"
+    )
+    return sorted(summonses, key=lambda summons: (summons.role != "lead", summons.pk))
+
+
+def case_summons(*, actor: Actor, reference: str):
+    """A case's current summons; 404 outside scope."""
+    case = case_get(actor=actor, reference=reference)
+    return case, summons_of(case=case)

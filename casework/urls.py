@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import consultations, evaluations, extensions, pages, preferences, resident_exports, sla
+from .views import (
+    consultations,
+    evaluations,
+    extensions,
+    pages,
+    preferences,
+    resident_exports,
+    sla,
+    summons,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -82,4 +91,15 @@ urlpatterns = [
         extensions.extension_refuse_page,
         name="extension-refuse",
     ),
+    path(
+        "summons/<int:summons_id>/check-in/",
+        summons.summons_check_in_page,
+        name="summons-check-in",
+    ),
+    path(
+        "summons/<int:summons_id>/part-done/",
+        summons.summons_part_done_page,
+        name="summons-part-done",
+    ),
+    path("summons/<int:summons_id>/close/", summons.summons_part_close_page, name="summons-close"),
 ]

@@ -10,6 +10,9 @@ class TimerKind(models.TextChoices):
     RESOLVE = "resolve", _("resolve")
     CONSULT = "consult", _("consult")
     VOTE = "vote", _("vote")
+    # A summoned unit's check-in (报到); its clock is the summons' own due date, not an
+    # SlaTimer (docs/summons.md#the-check-in-clock).
+    CHECK_IN = "check_in", _("check in")
 
 
 START, STOP, PAUSE, RESUME = "start", "stop", "pause", "resume"

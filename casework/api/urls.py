@@ -1,7 +1,17 @@
 from django.urls import include, path, re_path
 
 from ..door_errors import api_not_found
-from . import auth, breaches, consultations, evaluations, extensions, me, resident_exports, views
+from . import (
+    auth,
+    breaches,
+    consultations,
+    evaluations,
+    extensions,
+    me,
+    resident_exports,
+    summons,
+    views,
+)
 from .routers import ApiRouter
 
 router = ApiRouter()
@@ -12,6 +22,7 @@ router.register("categories", views.CategoryViewSet, basename="category")
 router.register("breaches", breaches.BreachViewSet, basename="breach")
 router.register("consultations", consultations.ConsultationViewSet, basename="consultation")
 router.register("extensions", extensions.ExtensionViewSet, basename="extension")
+router.register("summons", summons.SummonsViewSet, basename="summons")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),

@@ -11,6 +11,7 @@ from .organisation import Category, Community, Grid, Party, Street, Unit
 from .retention import ResidentDataExport
 from .sequence import ReferenceSequence
 from .sla import CalendarOverride, Notification, SlaBreach, SlaPolicy, SlaTimer
+from .summons import Summons
 
 __all__ = [
     "ApiKey",
@@ -41,5 +42,6 @@ __all__ = [
     "SlaPolicy",
     "SlaTimer",
     "Street",
+    "Summons",
     "Unit",
 ]

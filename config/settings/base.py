@@ -517,3 +517,7 @@ RESIDENT_EXPORT_RATE = env_rate("RESIDENT_EXPORT_RATE", "20/h")
 EXTENSIONS_MAX = env_int("EXTENSIONS_MAX", 2, 0, 20)
 # How far ahead of the request a new due date may lie.
 EXTENSION_MAX_DAYS = env_int("EXTENSION_MAX_DAYS", 90, 1, 365)
+
+# ---- summons and check-in (吹哨报到, docs/summons.md)
+# How many co-units (协办) one summon may name besides the lead; beyond it, 400.
+SUMMONS_MAX_CO_UNITS = env_int("SUMMONS_MAX_CO_UNITS", 10, 1, 50)

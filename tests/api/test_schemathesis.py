@@ -28,6 +28,7 @@ from casework.models import (
     Extension,
     SlaBreach,
     SlaTimer,
+    Summons,
     Unit,
 )
 from casework.actors import actor_for_user
@@ -123,6 +124,12 @@ class World:
             data={"due_at": (timer.due_at + timedelta(days=3)).isoformat(), "reason": "等配件"},
         )
         self.extensions = list(Extension.objects.values_list("pk", flat=True))
+        # Units summoned to a case, waiting to check in (docs/summons.md).
+        summoned = case_move(
+            case_file(gridworker), (dispatcher, "summon", demo.summon_payload())
+        )
+        self.references.append(summoned.reference)
+        self.summons = list(Summons.objects.values_list("pk", flat=True))
         self.consultations = list(Consultation.objects.values_list("pk", flat=True))
         self.options = list(ConsultationOption.objects.values_list("pk", flat=True))
         self.breaches = list(SlaBreach.objects.values_list("pk", flat=True))
@@ -144,6 +151,7 @@ class World:
             "reopen": {"reason": "复查未修好"},
             "reject": {"reason": "不属于受理范围"},
             "escalate": demo.escalate_payload(),
+            "summon": demo.summon_payload(),
         }
 
     def token(self, username: str) -> str:
@@ -167,6 +175,8 @@ class World:
             return "gridworker"
         if path.endswith("/extensions/") and case.method == "POST":
             return "unitmember"
+        if path.startswith("/api/v1/summons/"):
+            return "unitmember"  # the lead's member: checks in, closes parts
         if path.endswith("/transitions/{name}/"):
             # Someone the rules let through, so the services do the work.
             name = (case.path_parameters or {}).get("name")
@@ -184,6 +194,8 @@ class World:
                 params["id"] = str(_pick(params, self.consultations))
             elif path.startswith("/api/v1/extensions/"):
                 params["id"] = str(_pick(params, self.extensions))
+            elif path.startswith("/api/v1/summons/"):
+                params["id"] = str(_pick(params, self.summons))
             elif path.startswith("/api/v1/breaches/"):
                 params["id"] = str(_pick(params, self.breaches))
             elif "period" in params:
