@@ -99,10 +99,14 @@ def case_dispatch_queue(*, actor: Actor) -> QuerySet[Case]:
 
 
 def case_unit_inbox(*, actor: Actor) -> QuerySet[Case]:
-    """Cases assigned to the actor's units, still to accept or to handle (the page sorts them)."""
+    """Cases assigned to the actor's units, or to which they are summoned as a co-unit
+    (docs/summons.md), still to accept or to handle (the page sorts them)."""
     cases = case_list(actor=actor).filter(state__in=[State.CLASSIFIED, State.HANDLING])
     if not actor.is_superuser:
-        cases = cases.filter(unit_id__in=actor.units)
+        co = Summons.objects.filter(
+            unit_id__in=actor.units, role="co", superseded_at__isnull=True
+        ).values("case_id")
+        cases = cases.filter(Q(unit_id__in=actor.units) | Q(pk__in=co))
     return cases
 
 

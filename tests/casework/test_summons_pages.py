@@ -77,8 +77,9 @@ def test_the_dispatcher_summons_from_the_case_page_and_the_units_check_in(demo, 
         grid = browser(demo, "gridworker").get(page_url).content.decode()
         assert f'data-summons="{co.pk}"' in grid and "data-summons-check-in" not in grid
 
-        # The co-unit sees the case and checks in from its card.
+        # The co-unit finds the case in its inbox and checks in from its card.
         urban = browser(demo, "unit_urban")
+        assert case.reference in urban.get("/", follow=True).content.decode()
         urban_page = urban.get(page_url)
         assert urban_page.status_code == 200
         assert f'action="/summons/{co.pk}/check-in/"' in urban_page.content.decode()
