@@ -28,6 +28,7 @@ from .models import (
     SlaPolicy,
     SlaTimer,
     Street,
+    Summons,
     Unit,
 )
 from .selectors import case_scope_q
@@ -367,6 +368,18 @@ class ExtensionAdmin(ReadOnlyAdmin):
     search_fields = ["case__reference"]
     list_select_related = ["case", "unit"]
     date_hierarchy = "asked_at"
+
+
+@admin.register(Summons)
+class SummonsAdmin(ReadOnlyAdmin):
+    """Units summoned to cases (docs/summons.md), read only: summoning, check-in and parts
+    go through casework.services.summons, which write the log."""
+
+    list_display = ["case", "unit", "role", "origin", "summoned_at", "due_at", "checked_in_at"]
+    list_filter = ["role", "origin"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "unit"]
+    date_hierarchy = "summoned_at"
 
 
 @admin.register(ResidentDataExport)

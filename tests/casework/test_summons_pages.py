@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from casework.models import Case, Membership, Role, Summons, Unit
-from tests.factories import case_file
+from tests.factories import case_file, case_move
 from workflows.working_time import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,13 @@ def test_the_dispatcher_summons_from_the_case_page_and_the_units_check_in(demo, 
         assert closed.redirect_chain == [(page_url, 302)]
         assert Summons.objects.get(pk=co.pk).closed_by_lead_reason == "已由物业完成。"
         assert f'action="/summons/{co.pk}/close/"' not in closed.content.decode()
+
+
+def test_the_admin_lists_summons_read_only(demo):
+    with time_machine.travel(NOW, tick=False):
+        case = case_file(demo.user("gridworker"))
+        case_move(case, (demo.user("dispatcher"), "summon", demo.summon_payload()))
+        admin = browser(demo, "admin")
+        listed = admin.get("/admin/casework/summons/")
+        assert listed.status_code == 200 and case.reference in listed.content.decode()
+        assert admin.get("/admin/casework/summons/add/").status_code == 403
