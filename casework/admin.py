@@ -28,6 +28,7 @@ from .models import (
     SlaPolicy,
     SlaTimer,
     Street,
+    Summons,
     Unit,
     Urge,
 )
@@ -380,6 +381,16 @@ class UrgeAdmin(ReadOnlyAdmin):
     search_fields = ["case__reference"]
     list_select_related = ["case", "unit", "urged_by"]
     date_hierarchy = "urged_at"
+@admin.register(Summons)
+class SummonsAdmin(ReadOnlyAdmin):
+    """Units summoned to cases (docs/summons.md), read only: summoning, check-in and parts
+    go through casework.services.summons, which write the log."""
+
+    list_display = ["case", "unit", "role", "origin", "summoned_at", "due_at", "checked_in_at"]
+    list_filter = ["role", "origin"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "unit"]
+    date_hierarchy = "summoned_at"
 
 
 @admin.register(ResidentDataExport)

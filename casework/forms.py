@@ -23,6 +23,7 @@ from workflows.case_states import (
     Urgency,
 )
 from workflows.consultation_states import ABSTAIN, PARTIES, Mode
+from workflows.summons_states import SummonsOrigin
 from workflows.transitions import TRANSITIONS
 
 from . import selectors
@@ -548,3 +549,83 @@ class UrgeReplyForm(DisplayForm):
         kwargs.setdefault("auto_id", f"urge-reply-{urge.pk}-%s")
         super().__init__(*args, **kwargs)
         self.urge = urge
+# ---------------------------------------------------------------- summons (docs/summons.md)
+
+
+class SummonForm(TransitionForm):
+    """The multi-unit dispatch (吹哨): a lead, any co-units, whose whistle and why; the
+    case's category, urgency and difficulty as `classify` takes them."""
+
+    heading = _("Summon units (吹哨)")
+    submit_label = _("Summon")
+
+    lead = forms.ModelChoiceField(label=_("Lead unit"), queryset=None, empty_label=CHOOSE)
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("Co-units"),
+        queryset=None,
+        required=False,
+        help_text=_("Units that help the lead unit; each checks in and records its part."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    origin = forms.ChoiceField(label=_("Whose whistle"), choices=SummonsOrigin.choices)
+    reason = forms.CharField(label=_("Reason"), widget=_area())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None, empty_label=CHOOSE)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    difficulty = forms.ChoiceField(label=_("Difficulty"), choices=Difficulty.choices)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("category", case.category_id)
+        kwargs["initial"].setdefault("urgency", case.urgency)
+        kwargs["initial"].setdefault("difficulty", case.difficulty or None)
+        kwargs["initial"].setdefault("origin", SummonsOrigin.COMMUNITY)
+        super().__init__(*args, case=case, **kwargs)
+        units = selectors.units_for_case(case=case)
+        self.fields["lead"].queryset = units
+        self.fields["co_units"].queryset = units
+        self.fields["category"].queryset = selectors.categories_active()
+
+    @classmethod
+    def payload_from(cls, post) -> dict:
+        """The co-units come as a repeated field."""
+        return {
+            **{key: post.get(key, "") for key in ("lead", "origin", "reason", "category",
+                                                   "urgency", "difficulty")},
+            "co_units": post.getlist("co_units"),
+        }
+
+
+class CheckInForm(DisplayForm):
+    submit_label = _("Check in")
+
+    attendee = forms.CharField(
+        label=_("Who comes"), help_text=_("Name and phone of the person your unit sends."),
+        max_length=200,
+    )
+
+    def __init__(self, *args, summons, **kwargs):
+        kwargs.setdefault("auto_id", f"check-in-{summons.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.summons = summons
+
+
+class PartDoneForm(DisplayForm):
+    submit_label = _("Our part is done")
+
+    note = forms.CharField(label=_("What your unit did"), widget=_area(2))
+
+    def __init__(self, *args, summons, **kwargs):
+        kwargs.setdefault("auto_id", f"part-done-{summons.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.summons = summons
+
+
+class PartCloseForm(DisplayForm):
+    submit_label = _("Close this part")
+
+    reason = forms.CharField(label=_("Why you close it"), widget=_area(2))
+
+    def __init__(self, *args, summons, **kwargs):
+        kwargs.setdefault("auto_id", f"part-close-{summons.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.summons = summons

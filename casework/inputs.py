@@ -26,6 +26,7 @@ from workflows.case_states import (
     Urgency,
 )
 from workflows.consultation_states import ABSTAIN, MEETING_MODES, PARTIES, Mode
+from workflows.summons_states import SummonsOrigin
 
 from .errors import Invalid
 from .models import Case, Category, ConsultationOption, Grid, Unit
@@ -508,3 +509,82 @@ class UrgeReplyInput(serializers.Serializer):
     """The reply to an urge: what was done or will be; the supervisor reads it."""
 
     note = serializers.CharField(max_length=REASON_MAX)
+# ---------------------------------------------------------------- summons (docs/summons.md)
+
+
+class SummonInput(serializers.Serializer):
+    """The `summon` transition (吹哨): `lead` and `co_units`, active units serving the case's
+    community, none twice and the lead not among the co-units, at most SUMMONS_MAX_CO_UNITS
+    co-units; `origin`, whose whistle (`street` only from a street supervisor); `reason`.
+    `category`, `urgency`, `difficulty` as `classify` takes them; each is needed only when the
+    case has none yet (context `case`, `actor`)."""
+
+    lead = ServingUnitField()
+    co_units = serializers.ListField(
+        child=ServingUnitField(), required=False, default=list, max_length=100
+    )
+    origin = serializers.ChoiceField(choices=SummonsOrigin.choices)
+    reason = serializers.CharField(max_length=REASON_MAX)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices, required=False, allow_null=True, default=None
+    )
+    difficulty = serializers.ChoiceField(
+        choices=Difficulty.choices, required=False, allow_null=True, default=None
+    )
+
+    def validate_co_units(self, units):
+        if len(units) > settings.SUMMONS_MAX_CO_UNITS:
+            raise serializers.ValidationError(
+                _("Summon at most %(max)s co-units.") % {"max": settings.SUMMONS_MAX_CO_UNITS}
+            )
+        if len({unit.pk for unit in units}) != len(units):
+            raise serializers.ValidationError(_("Each co-unit may be named only once."))
+        return units
+
+    def validate_origin(self, origin):
+        actor, case = self.context.get("actor"), self.context["case"]
+        if (
+            origin == SummonsOrigin.STREET
+            and actor is not None
+            and not actor.is_superuser
+            and case.community_id not in actor.supervised_communities
+        ):
+            raise serializers.ValidationError(_("Only a street supervisor blows the street's whistle."))
+        return origin
+
+    def validate(self, attrs):
+        case, errors = self.context["case"], {}
+        if attrs["lead"].pk in {unit.pk for unit in attrs["co_units"]}:
+            errors["co_units"] = [_("The lead unit cannot also be a co-unit.")]
+        if attrs["category"] is None and case.category_id is None:
+            errors["category"] = [_("Choose the case's category.")]
+        if not attrs["difficulty"] and not case.difficulty:
+            errors["difficulty"] = [_("Choose the case's difficulty.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        # The classification in force, so the event carries it like `classify`'s does.
+        attrs["category"] = attrs["category"] or case.category
+        attrs["urgency"] = attrs["urgency"] or case.urgency
+        attrs["difficulty"] = attrs["difficulty"] or case.difficulty
+        return attrs
+
+
+class CheckInInput(serializers.Serializer):
+    """A summoned unit checks in (报到), naming who comes."""
+
+    attendee = serializers.CharField(max_length=200)
+
+
+class PartDoneInput(serializers.Serializer):
+    """A co-unit records its part: what it did."""
+
+    note = serializers.CharField(max_length=TEXT_MAX)
+
+
+class PartCloseInput(serializers.Serializer):
+    """The lead closes a co-unit's open part, saying why."""
+
+    reason = serializers.CharField(max_length=REASON_MAX)

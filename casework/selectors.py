@@ -21,6 +21,7 @@ from .models import (
     Grid,
     Notification,
     SlaBreach,
+    Summons,
     SlaTimer,
     Unit,
     Urge,
@@ -42,6 +43,12 @@ def case_scope_q(actor: Actor) -> Q:
         scope |= Q(community_id__in=communities)
     if actor.units:
         scope |= Q(unit_id__in=actor.units)
+        # Co-units summoned to a case see it while their summons stands (docs/summons.md).
+        scope |= Q(
+            pk__in=Summons.objects.filter(
+                unit_id__in=actor.units, role="co", superseded_at__isnull=True
+            ).values("case_id")
+        )
     return scope
 
 
@@ -93,10 +100,14 @@ def case_dispatch_queue(*, actor: Actor) -> QuerySet[Case]:
 
 
 def case_unit_inbox(*, actor: Actor) -> QuerySet[Case]:
-    """Cases assigned to the actor's units, still to accept or to handle (the page sorts them)."""
+    """Cases assigned to the actor's units, or to which they are summoned as a co-unit
+    (docs/summons.md), still to accept or to handle (the page sorts them)."""
     cases = case_list(actor=actor).filter(state__in=[State.CLASSIFIED, State.HANDLING])
     if not actor.is_superuser:
-        cases = cases.filter(unit_id__in=actor.units)
+        co = Summons.objects.filter(
+            unit_id__in=actor.units, role="co", superseded_at__isnull=True
+        ).values("case_id")
+        cases = cases.filter(Q(unit_id__in=actor.units) | Q(pk__in=co))
     return cases
 
 
@@ -356,3 +367,16 @@ def urge_get(*, actor: Actor, urge_id: int) -> Urge:
     if urge is None:
         raise NotFound()
     return urge
+def summons_of(*, case: Case) -> list[Summons]:
+    """The current summons of a case already found in scope (docs/summons.md): the lead
+    first, then the co-units in the order they were named."""
+    summonses = Summons.objects.filter(case=case, superseded_at__isnull=True).select_related(
+        "case", "unit", "checked_in_by", "part_closed_by"
+    )
+    return sorted(summonses, key=lambda summons: (summons.role != "lead", summons.pk))
+
+
+def case_summons(*, actor: Actor, reference: str):
+    """A case's current summons; 404 outside scope."""
+    case = case_get(actor=actor, reference=reference)
+    return case, summons_of(case=case)

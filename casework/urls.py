@@ -9,6 +9,7 @@ from .views import (
     resident_exports,
     sla,
     urges,
+    summons,
 )
 
 urlpatterns = [
@@ -93,4 +94,15 @@ urlpatterns = [
     ),
     path("cases/<str:reference>/urges/", urges.urge_page, name="case-urge"),
     path("urges/<int:urge_id>/reply/", urges.urge_reply_page, name="urge-reply"),
+    path(
+        "summons/<int:summons_id>/check-in/",
+        summons.summons_check_in_page,
+        name="summons-check-in",
+    ),
+    path(
+        "summons/<int:summons_id>/part-done/",
+        summons.summons_part_done_page,
+        name="summons-part-done",
+    ),
+    path("summons/<int:summons_id>/close/", summons.summons_part_close_page, name="summons-close"),
 ]

@@ -27,7 +27,7 @@ PHONE_MASKED = "138****5678"
 def categories_ensure() -> None:
     """The category tree and SLA policies are migration data; a transactional test's flush
     wipes them."""
-    for name in ("0002_seed_categories", "0004_seed_sla_policies"):
+    for name in ("0002_seed_categories", "0004_seed_sla_policies", "0018_summons"):
         importlib.import_module(f"casework.migrations.{name}").seed(django_apps, None)
 
 
@@ -91,6 +91,19 @@ class Demo:
             "urgency": Urgency.NORMAL,
             "difficulty": "small",
             "unit": self.unit(unit).pk,
+            **overrides,
+        }
+
+    def summon_payload(self, lead: str = "property-1", co=("dept-urban",), **overrides) -> dict:
+        """A community's whistle (docs/summons.md): a lead and co-units serving C1."""
+        return {
+            "lead": self.unit(lead).pk,
+            "co_units": [self.unit(code).pk for code in co],
+            "origin": "community",
+            "reason": "垃圾清运涉及物业与城管，需联合处置。",
+            "category": self.category().pk,
+            "urgency": Urgency.NORMAL,
+            "difficulty": "small",
             **overrides,
         }
 

@@ -35,6 +35,23 @@ def may_convene(case, actor: Actor) -> bool:
     return is_dispatcher(case, actor) or is_supervisor_or_system(case, actor)
 
 
+def may_summon(case, actor: Actor) -> bool:
+    """The community's dispatcher summons (社区吹哨, or on a resident's demand); a street
+    supervisor does for the street (街道吹哨) (docs/summons.md)."""
+    return is_dispatcher(case, actor) or (
+        actor.is_superuser or case.community_id in actor.supervised_communities
+    )
+
+
+def no_open_parts(case) -> bool:
+    """No summoned co-unit's part is still open (docs/summons.md#parts). Reads the case's
+    summons through its relation: a case never summoned answers from one indexed query."""
+    return not case.summons.filter(
+        role="co", superseded_at__isnull=True, part_done_at__isnull=True,
+        part_closed_at__isnull=True,
+    ).exists()
+
+
 def awaits_decision(case) -> bool:
     return case.consultation_awaits_decision
 

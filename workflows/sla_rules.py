@@ -12,6 +12,9 @@ class TimerKind(models.TextChoices):
     VOTE = "vote", _("vote")
     # A supervisor's urge (督办) awaiting the unit's reply (docs/urges.md).
     URGE = "urge", _("urge reply")
+    # A summoned unit's check-in (报到); its clock is the summons' own due date, not an
+    # SlaTimer (docs/summons.md#the-check-in-clock).
+    CHECK_IN = "check_in", _("check in")
 
 
 START, STOP, PAUSE, RESUME = "start", "stop", "pause", "resume"

@@ -170,6 +170,35 @@ TRANSITIONS: dict[str, Transition] = {
             form="casework.forms.ClassifyForm",
             payload_doc="{category, urgency, difficulty, unit}",
         ),
+        # The multi-unit dispatch (吹哨, docs/summons.md): a lead unit (主办) takes the case as
+        # `classify` gives it to one unit, co-units (协办) join it; every one of them owes a
+        # check-in (报到). Summoning again replaces the earlier summons.
+        Transition(
+            name="summon",
+            label=_("Units summoned"),
+            public_label=_("Assigned to a handling unit"),
+            verb=_("summon units to"),
+            sources=(State.COLLECTED, State.CLASSIFIED),
+            target=State.CLASSIFIED,
+            may=rules.may_summon,
+            who=("dispatcher", "supervisor"),
+            sets=(Set("category", "category", keep_if_none=True),
+                  Set("urgency", "urgency", keep_if_none=True),
+                  Set("difficulty", "difficulty", keep_if_none=True), Set("unit", "lead")),
+            # The lead owes the response; a respond clock running for an earlier unit is
+            # superseded.
+            timers=((STOP, TimerKind.RESPOND), (START, TimerKind.RESPOND)),
+            input="casework.inputs.SummonInput",
+            form="casework.forms.SummonForm",
+            record="casework.services.summons.summons_record",
+            payload_doc=(
+                "{lead, co_units: [unit, …], reason, origin, category?, urgency?, difficulty?}: "
+                "`origin` `resident` (群众吹哨), `community` (社区吹哨) or `street` (街道吹哨, "
+                "a supervisor's); units active and serving the case's community, at most "
+                "SUMMONS_MAX_CO_UNITS co-units, none twice; category/urgency/difficulty as for "
+                "`classify`, needed only where the case lacks them"
+            ),
+        ),
         Transition(
             name="resolve_on_spot",
             label=_("Settled on the spot"),
@@ -205,6 +234,13 @@ TRANSITIONS: dict[str, Transition] = {
             target=State.EVALUATING,
             may=rules.is_assigned_unit_member,
             who=("unit",),
+            # A summoned co-unit's part must be done, or closed by the lead (docs/summons.md).
+            condition=rules.no_open_parts,
+            condition_failed=_(
+                "A co-unit's part is still open: it records its part done, or you close it "
+                "with a reason, before the case can be resolved."
+            ),
+            condition_code="parts_open",
             sets=(Set("is_suspended", value=False), Set("resolution", "result"),
                   Set("outcome", "outcome")),
             timers=((STOP, TimerKind.RESOLVE),),
@@ -408,6 +444,11 @@ EVENT_KINDS: dict[str, EventKind] = {
             # urge clock moves, so replay passes over them.
             EventKind(name="urged", label=_("Urged by the supervisor")),
             EventKind(name="urge_answered", label=_("Urge answered")),
+            # A summoned unit's check-in and part (docs/summons.md); the case row does not
+            # change, so replay passes over them.
+            EventKind(name="check_in", label=_("Checked in")),
+            EventKind(name="part_done", label=_("Co-unit's part done")),
+            EventKind(name="part_closed", label=_("Co-unit's part closed by the lead")),
             # Retention removed the resident's contact details (docs/privacy.md#retention);
             # it sets no field, so replay passes over it.
             EventKind(name="anonymised", label=_("Resident's contact details removed")),

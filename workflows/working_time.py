@@ -19,6 +19,7 @@ IsWorkday = Callable[[date], bool]
 
 
 class LimitUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
     HOURS = "hours", _("hours")
     DAYS = "days", _("calendar days")
     WORKING_DAYS = "working_days", _("working days")
@@ -32,6 +33,8 @@ def next_workday(day: date, is_workday: IsWorkday) -> date:
 
 
 def deadline(start: datetime, amount: int, unit: str, is_workday: IsWorkday) -> datetime:
+    if unit == LimitUnit.MINUTES:
+        return start + timedelta(minutes=amount)
     if unit == LimitUnit.HOURS:
         return start + timedelta(hours=amount)
     if unit == LimitUnit.DAYS:

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..ballot_secrecy import payload_for_reader
-from ..models import Case, CaseEvent, Category, Extension, Grid, SlaTimer, Unit, Urge
+from ..models import Case, CaseEvent, Category, Extension, Grid, SlaTimer, Summons, Unit, Urge
 from ..phone import phone_masked
 from ..privacy import (
     TEXT_FIELDS,
@@ -243,5 +243,57 @@ class UrgeOut(serializers.ModelSerializer):
         case = urge.case
         if not sees_personal_data(self.context.get("actor"), case):
             for key in ("note", "reply"):
+                data[key] = personal_data_masked(data[key], names=reporter_names(case))
+        return data
+
+
+class SummonsOut(serializers.ModelSerializer):
+    """A unit summoned to a case (docs/summons.md): its role, check-in and part. The
+    reasons and notes are masked like the case's texts for those who do not read personal
+    data (context `actor`; docs/privacy.md)."""
+
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    checked_in_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    part_closed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    check_in_late = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Summons
+        fields = [
+            "id",
+            "case",
+            "unit",
+            "role",
+            "origin",
+            "reason",
+            "summoned_at",
+            "due_at",
+            "checked_in_at",
+            "checked_in_by",
+            "attendee",
+            "check_in_late",
+            "part_done_at",
+            "part_note",
+            "part_closed_at",
+            "part_closed_by",
+            "closed_by_lead_reason",
+        ]
+        read_only_fields = fields
+
+    def get_check_in_late(self, summons) -> bool:
+        """Checked in after the due date, or not yet and the due date has passed."""
+        from django.utils import timezone
+
+        return (summons.checked_in_at or timezone.now()) > summons.due_at
+
+    def to_representation(self, summons):
+        data = super().to_representation(summons)
+        case = summons.case
+        if not sees_personal_data(self.context.get("actor"), case):
+            for key in ("reason", "part_note", "closed_by_lead_reason", "attendee"):
                 data[key] = personal_data_masked(data[key], names=reporter_names(case))
         return data

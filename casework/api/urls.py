@@ -1,7 +1,18 @@
 from django.urls import include, path, re_path
 
 from ..door_errors import api_not_found
-from . import auth, breaches, consultations, evaluations, extensions, me, resident_exports, urges, views
+from . import (
+    auth,
+    breaches,
+    consultations,
+    evaluations,
+    extensions,
+    me,
+    resident_exports,
+    summons,
+    urges,
+    views,
+)
 from .routers import ApiRouter
 
 router = ApiRouter()
@@ -13,6 +24,7 @@ router.register("breaches", breaches.BreachViewSet, basename="breach")
 router.register("consultations", consultations.ConsultationViewSet, basename="consultation")
 router.register("extensions", extensions.ExtensionViewSet, basename="extension")
 router.register("urges", urges.UrgeViewSet, basename="urge")
+router.register("summons", summons.SummonsViewSet, basename="summons")
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),

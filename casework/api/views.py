@@ -31,6 +31,7 @@ from .serializers import (
     ErrorOut,
     ExtensionOut,
     GridOut,
+    SummonsOut,
     UnitOut,
     UrgeOut,
 )
@@ -203,6 +204,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         _case, urges = selectors.case_urges(actor=self.actor, reference=reference)
         return Response(UrgeOut(urges, many=True, context={"actor": self.actor}).data)
+
+
+    @extend_schema(
+        summary="The units summoned to the case (吹哨), the lead first",
+        description=(
+            "The current summons (a later `summon` replaces them), each with its check-in due "
+            "date (SLA policy `check_in`), check-in and, for a co-unit, its part "
+            "(docs/summons.md)."
+        ),
+        responses={200: SummonsOut(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def summons(self, request, reference):
+        _case, summonses = selectors.case_summons(actor=self.actor, reference=reference)
+        return Response(SummonsOut(summonses, many=True, context={"actor": self.actor}).data)
 
 
 def _reference_data(serializer):

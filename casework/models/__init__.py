@@ -12,6 +12,7 @@ from .retention import ResidentDataExport
 from .sequence import ReferenceSequence
 from .sla import CalendarOverride, Notification, SlaBreach, SlaPolicy, SlaTimer
 from .urge import Urge
+from .summons import Summons
 
 __all__ = [
     "ApiKey",
@@ -43,5 +44,6 @@ __all__ = [
     "SlaPolicy",
     "SlaTimer",
     "Street",
+    "Summons",
     "Unit",
 ]

@@ -129,8 +129,16 @@ class SlaTimer(models.Model):
 
 
 class SlaBreach(models.Model):
-    # One breach per timer: a second firing of the same timer cannot record another.
-    timer = models.OneToOneField(SlaTimer, on_delete=models.CASCADE, related_name="breach")
+    # One breach per timer: a second firing of the same timer cannot record another. A
+    # missed check-in has no timer: it is owed by its summons, one breach each
+    # (docs/summons.md#the-check-in-clock).
+    timer = models.OneToOneField(
+        SlaTimer, on_delete=models.CASCADE, null=True, blank=True, related_name="breach"
+    )
+    summons = models.OneToOneField(
+        "casework.Summons", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="breach",
+    )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="breaches")
     kind = models.CharField(_("clock"), max_length=10, choices=TimerKind.choices)
     unit = models.ForeignKey(
@@ -170,6 +178,7 @@ class Notification(models.Model):
         INCIDENT = "incident", _("timer incident")
         EXTENSION = "extension", _("extension request")
         URGE = "urge", _("urge from a supervisor")
+        SUMMONS = "summons", _("summoned to a case")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -16,7 +16,8 @@ How (a fixed number of queries, whatever the number of cases):
 Rates, the composite and the ranks are then worked out per row (per group, not per case).
 
 Definitions, per case (each case counted at most once per figure), W = [starts_at, ends_at):
-- received: a `collect` in W; dispatched: a `classify` in W; rejected: a `reject` in W;
+- received: a `collect` in W; dispatched: a `classify` or `summon` in W (a summons is the
+  multi-unit dispatch, docs/summons.md); rejected: a `reject` in W;
   consultations: an `escalate` in W;
 - responded_on_time: dispatched, and none of its respond clocks started in W was late
   (stopped after due, or still not stopped at the run while past due);
@@ -35,7 +36,8 @@ Definitions, per case (each case counted at most once per figure), W = [starts_a
 - breaches (+ breaches_<kind>): an SlaBreach recorded (breached_at) in W;
 - respond/resolve hours: clocks that stopped in W, stop − start − paused; mean and p90.
 A case belongs to the grid it was filed in and to its unit at the run (the latest
-`classify`; a `return` takes it back, so on-spot cases have no unit).
+`classify` or `summon`, whose lead is the unit; a `return` takes it back, so on-spot cases
+have no unit).
 """
 
 from collections import defaultdict
@@ -156,14 +158,16 @@ WITH touched AS (
 marks AS (
     SELECT e.case_id,
         MAX(CASE WHEN e.transition = 'collect' THEN e.seq END) AS collect_seq,
-        MAX(CASE WHEN e.transition = 'classify' THEN e.seq END) AS classify_seq,
-        MAX(CASE WHEN e.transition IN ('classify', 'return') THEN e.seq END) AS assign_seq,
+        MAX(CASE WHEN e.transition IN ('classify', 'summon') THEN e.seq END) AS classify_seq,
+        MAX(CASE WHEN e.transition IN ('classify', 'summon', 'return') THEN e.seq END)
+            AS assign_seq,
         MAX(CASE WHEN e.transition IN ('resolve', 'resolve_on_spot') THEN e.seq END)
             AS resolution_seq,
         MAX(CASE WHEN e.transition = 'rate' AND {in_period} THEN e.seq END) AS rating_seq,
         MAX(e.seq) AS last_seq,
         MAX(CASE WHEN e.transition = 'collect' AND {in_period} THEN 1 ELSE 0 END) AS received,
-        MAX(CASE WHEN e.transition = 'classify' AND {in_period} THEN 1 ELSE 0 END) AS dispatched,
+        MAX(CASE WHEN e.transition IN ('classify', 'summon') AND {in_period} THEN 1 ELSE 0 END)
+            AS dispatched,
         MAX(CASE WHEN e.transition = 'resolve_on_spot' AND {in_period} THEN 1 ELSE 0 END)
             AS on_spot,
         MAX(CASE WHEN e.transition = 'reject' AND {in_period} THEN 1 ELSE 0 END) AS rejected,
@@ -199,7 +203,8 @@ raw AS (
     SELECT m.case_id, m.received, m.dispatched, m.on_spot, m.rejected, m.consultations,
         m.reopened,
         g.id AS grid_id, g.community_id, c.street_id,
-        CASE WHEN m.assign_seq = m.classify_seq THEN {d.int("cl.payload", "unit")} END
+        CASE WHEN m.assign_seq = m.classify_seq
+            THEN COALESCE({d.int("cl.payload", "unit")}, {d.int("cl.payload", "lead")}) END
             AS unit_id,
         COALESCE({d.int("cl.payload", "category")}, {d.int("co.payload", "category")})
             AS category_id,

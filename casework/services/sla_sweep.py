@@ -25,6 +25,7 @@ from ..models import Ballot, Case, Notification, SlaBreach, SlaTimer
 from .case_events import case_event_append
 from .cases import case_transition
 from .consultations import vote_deadline_reached
+from .summons import summons_sweep
 from .notifications import (
     community_dispatchers,
     notify,
@@ -49,9 +50,14 @@ def sla_sweep(
             claimed, outcomes = _sweep_batch(clock=clock, batch_size=batch_size)
             totals.update(outcomes)
             if claimed < batch_size:
-                return totals
+                break
             if time_budget is not None and time.monotonic() - started > time_budget:
                 return totals
+        # Summoned units that missed their check-in (docs/summons.md#the-check-in-clock).
+        totals.update(
+            {k: v for k, v in summons_sweep(clock=clock, batch_size=batch_size).items() if v}
+        )
+        return totals
 
 
 def _sweep_batch(*, clock, batch_size: int) -> tuple[int, Counter]:

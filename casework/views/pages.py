@@ -19,9 +19,12 @@ from ..ballot_secrecy import payload_for_reader
 from ..case_list_filter import CaseListFilter
 from ..errors import Conflict, Invalid
 from ..forms import (
+    CheckInForm,
     CollectForm,
     ExtensionAskForm,
     ExtensionRefuseForm,
+    PartCloseForm,
+    PartDoneForm,
     UrgeForm,
     UrgeReplyForm,
     transition_form,
@@ -32,6 +35,7 @@ from ..privacy import payload_masked, personal_data_masked, reporter_names
 from ..services.cases import case_collect, case_transition
 from ..services.extensions import extension_askable, may_decide
 from ..services.urges import may_reply, urgeable
+from ..services.summons import OPEN_STATES as SUMMONS_OPEN_STATES
 from .access import staff_page
 from .paging import query_without_page
 from .deadlines import deadlines
@@ -216,6 +220,7 @@ def case_page(
     failed=None,
     extension_failed=None,
     urge_failed=None,
+    summons_failed=None,
     status=200,
 ):
     """The case page: summary, deadlines, timeline and one form per transition the actor can
@@ -250,8 +255,43 @@ def case_page(
         "error": error,
         **_extensions_context(actor, case, extension_failed),
         **_urges_context(actor, case, urge_failed),
+        **_summons_context(actor, case, summons_failed),
     }
     return render(request, "casework/case_detail.html", context, status=status)
+
+
+def _summons_context(actor, case, failed) -> dict:
+    """The summoned units (docs/summons.md): everyone in scope reads them; a summoned unit's
+    member gets its check-in form, a co-unit's its part form, the lead the close forms."""
+    summonses = selectors.summons_of(case=case)
+    failed_key, posted, errors = failed if failed is not None else (None, None, None)
+    working = case.state in SUMMONS_OPEN_STATES
+    lead = actor.is_superuser or (case.unit_id is not None and case.unit_id in actor.units)
+    masked = not actor.sees_phone_numbers(case.community_id)
+    now = timezone.now()
+
+    def form(form_class, step, summons):
+        if failed_key == (step, summons.pk):
+            return form_class(posted, summons=summons, service_errors=errors)
+        return form_class(summons=summons)
+
+    for summons in summonses:
+        if masked:  # like the timeline's reasons (docs/privacy.md)
+            names = reporter_names(case)
+            for key in ("reason", "part_note", "closed_by_lead_reason", "attendee"):
+                setattr(summons, key, personal_data_masked(getattr(summons, key), names=names))
+        member = actor.is_superuser or summons.unit_id in actor.units
+        summons.late = (summons.checked_in_at or now) > summons.due_at
+        summons.check_in_form = summons.part_done_form = summons.close_form = None
+        if not working:
+            continue
+        if member and summons.checked_in_at is None:
+            summons.check_in_form = form(CheckInForm, "summons_check_in", summons)
+        if summons.part_open and member and summons.checked_in_at is not None:
+            summons.part_done_form = form(PartDoneForm, "summons_part_done", summons)
+        if summons.part_open and lead:
+            summons.close_form = form(PartCloseForm, "summons_part_close", summons)
+    return {"summonses": summonses}
 
 
 def _extensions_context(actor, case, failed) -> dict:

@@ -521,3 +521,6 @@ EXTENSION_MAX_DAYS = env_int("EXTENSION_MAX_DAYS", 90, 1, 365)
 # ---- urging (督办, docs/urges.md)
 # How far ahead of the urge its reply deadline may lie.
 URGE_MAX_DAYS = env_int("URGE_MAX_DAYS", 30, 1, 365)
+# ---- summons and check-in (吹哨报到, docs/summons.md)
+# How many co-units (协办) one summon may name besides the lead; beyond it, 400.
+SUMMONS_MAX_CO_UNITS = env_int("SUMMONS_MAX_CO_UNITS", 10, 1, 50)

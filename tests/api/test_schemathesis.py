@@ -29,6 +29,7 @@ from casework.models import (
     Extension,
     SlaBreach,
     SlaTimer,
+    Summons,
     Unit,
     Urge,
 )
@@ -133,6 +134,12 @@ class World:
             data={"note": "请说明进度", "reply_by": (timezone.now() + timedelta(days=2)).isoformat()},
         )
         self.urges = list(Urge.objects.values_list("pk", flat=True))
+        # Units summoned to a case, waiting to check in (docs/summons.md).
+        summoned = case_move(
+            case_file(gridworker), (dispatcher, "summon", demo.summon_payload())
+        )
+        self.references.append(summoned.reference)
+        self.summons = list(Summons.objects.values_list("pk", flat=True))
         self.consultations = list(Consultation.objects.values_list("pk", flat=True))
         self.options = list(ConsultationOption.objects.values_list("pk", flat=True))
         self.breaches = list(SlaBreach.objects.values_list("pk", flat=True))
@@ -154,6 +161,7 @@ class World:
             "reopen": {"reason": "复查未修好"},
             "reject": {"reason": "不属于受理范围"},
             "escalate": demo.escalate_payload(),
+            "summon": demo.summon_payload(),
         }
 
     def token(self, username: str) -> str:
@@ -181,6 +189,8 @@ class World:
             return "supervisor"
         if path == "/api/v1/urges/{id}/reply/":
             return "unitmember"
+        if path.startswith("/api/v1/summons/"):
+            return "unitmember"  # the lead's member: checks in, closes parts
         if path.endswith("/transitions/{name}/"):
             # Someone the rules let through, so the services do the work.
             name = (case.path_parameters or {}).get("name")
@@ -200,6 +210,8 @@ class World:
                 params["id"] = str(_pick(params, self.extensions))
             elif path.startswith("/api/v1/urges/"):
                 params["id"] = str(_pick(params, self.urges))
+            elif path.startswith("/api/v1/summons/"):
+                params["id"] = str(_pick(params, self.summons))
             elif path.startswith("/api/v1/breaches/"):
                 params["id"] = str(_pick(params, self.breaches))
             elif "period" in params:

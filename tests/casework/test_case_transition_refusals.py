@@ -13,6 +13,7 @@ STATES = list(Demo.STATES)
 # Where each transition may start (evaluating_rated is evaluating with a rating).
 ALLOWED_FROM = {
     "classify": {"collected"},
+    "summon": {"collected", "classified"},
     "resolve_on_spot": {"collected"},
     "accept": {"classified"},
     "return": {"classified"},
@@ -32,6 +33,7 @@ ALLOWED_FROM = {
 def _payload(demo, name):
     return {
         "classify": demo.classify_payload(),
+        "summon": demo.summon_payload(),
         "resolve_on_spot": {"result": "现场解决"},
         "accept": {},
         "return": {"reason": "不归我们管"},
@@ -104,6 +106,10 @@ WRONG_ROLE = [
     ("classify", "collected", "party_committee", 403),
     ("classify", "collected", "unitmember", 404),
     ("classify", "collected", "outsider", 404),
+    ("summon", "collected", "gridworker", 403),
+    ("summon", "classified", "unitmember", 403),
+    ("summon", "collected", "party_committee", 403),
+    ("summon", "collected", "outsider", 404),
     ("resolve_on_spot", "collected", "supervisor", 403),
     ("resolve_on_spot", "collected", "residents_committee", 403),
     ("accept", "classified", "dispatcher", 403),

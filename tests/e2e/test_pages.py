@@ -343,10 +343,11 @@ def test_phone_is_masked_except_for_the_communitys_dispatchers(page_client):
     ("state", "username", "expected"),
     [
         ("collected", "gridworker", {"resolve_on_spot"}),
-        ("collected", "dispatcher", {"classify", "resolve_on_spot", "reject"}),
+        ("collected", "dispatcher", {"classify", "summon", "resolve_on_spot", "reject"}),
+        ("collected", "supervisor", {"summon"}),  # the street's whistle (docs/summons.md)
         ("classified", "gridworker", set()),
         ("classified", "unitmember", {"accept", "return"}),
-        ("classified", "dispatcher", {"reject", "escalate"}),
+        ("classified", "dispatcher", {"summon", "reject", "escalate"}),
         ("handling", "supervisor", {"escalate"}),
         ("handling", "unitmember", {"resolve", "suspend"}),
         ("evaluating", "gridworker", {"rate"}),
