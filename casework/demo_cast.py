@@ -54,7 +54,7 @@ SLOWNESS = {
 # How cases go, by weight.
 FATES = {
     "on_time": 52, "late": 4, "on_spot": 12, "unrated": 9, "returned": 5, "rejected": 5,
-    "reopened": 5, "suspended": 3, "consulted": 4, "extended": 3,
+    "reopened": 5, "suspended": 3, "consulted": 4, "extended": 3, "summoned": 4,
 }  # fmt: skip
 REPORTERS = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡"]
 

@@ -50,12 +50,14 @@ from .models import (
     Notification,
     SlaBreach,
     SlaTimer,
+    Summons,
     Unit,
 )
 from .services.ballots import ballot_cast
 from .services.cases import case_collect, case_transition
 from .services.evaluation_run import evaluation_catch_up
 from .services.extensions import extension_approve, extension_ask
+from .services.summons import summons_check_in, summons_part_done
 from .services.urges import urge_create, urge_reply
 from .services.resident import resident_case_file, resident_rate
 from .services.sla_breaches import breach_acknowledge
@@ -66,6 +68,7 @@ READ_AFTER = timedelta(days=2)  # older notifications were read
 EXTENSION_ASK, EXTENSION_GRANT = "extension_ask", "extension_grant"  # not transitions: services
 EXTENSION_ASKED = timedelta(days=10)  # from the day the unit asks
 URGE, URGE_REPLY = "urge", "urge_reply"
+CHECK_IN, PART_DONE = "check_in", "part_done"
 URGE_REPLY_WITHIN = timedelta(days=1)
 ONLINE_SHARE = 0.2  # reported by residents through the public form, and rated there
 FRESH, FRESH_WAITS = timedelta(days=2), 0.4  # each step of the last two days' cases: 40 % wait
@@ -300,6 +303,21 @@ class _Play:
                     {"reason": "不属于本单位职责，请改派。"},
                 )
             )
+        if fate == "summoned":  # 吹哨报到: the lead and a co-unit report in; the co-unit does its part
+            property_ = WRONG_UNIT[community]
+            co = self.units[property_ if unit.code != property_ else "dept-urban"]
+            co_member = ROLE_USERS["unit", co.code]
+            origin = rng.choice(["community", "community", "resident"])
+            summon = {**classify, "lead": unit.pk, "co_units": [co.pk], "origin": origin,
+                      "reason": "涉及多个单位职责，吹哨联合处置。"}  # fmt: skip
+            steps.append((rng.uniform(0.3, 3), dispatcher, "summon", summon))
+            steps.append((rng.uniform(0.1, 0.6), member, CHECK_IN, {"unit": unit.code}))
+            steps.append((rng.uniform(0.1, 0.6), co_member, CHECK_IN, {"unit": co.code}))
+            steps.append((rng.uniform(0.1, 2), member, "accept", {}))
+            steps.append((rng.uniform(4, 48), co_member, PART_DONE, {"unit": co.code}))
+            resolve = {"result": concern.result, "outcome": Outcome.FIXED}
+            steps.append((rng.uniform(2, 24), member, "resolve", resolve))
+            return self._steps(case.pk, steps + self._rating(gridworker, dispatcher, late=False))
         steps.append((rng.uniform(0.3, 3), dispatcher, "classify", classify))
         if fate == "consulted":
             steps.append((rng.uniform(24, 72), dispatcher, "escalate", self._options(unit)))
@@ -435,6 +453,10 @@ class _Play:
             return False
         return self.rng.random() < FRESH_WAITS
 
+    def _name(self, username: str) -> str:
+        user = get_user_model().objects.get(username=username)
+        return user.last_name + user.first_name
+
     def _transition(self, case_id: int, username: str, name: str, body: dict) -> None:
         """As a person would: with the version last seen, reloaded once if the case has moved
         since (a whistle, a ballot, the evaluation day)."""
@@ -457,6 +479,16 @@ class _Play:
             self.extensions[case_id] = extension_ask(
                 actor=actor, reference=case.reference, data={**body, "due_at": due.isoformat()}
             ).pk
+            return Case.objects.get(pk=case_id)
+        if name in (CHECK_IN, PART_DONE):
+            summons = Summons.objects.get(
+                case_id=case_id, unit__code=body["unit"], superseded_at__isnull=True
+            ).pk
+            if name == CHECK_IN:
+                summons_check_in(actor=actor, summons_id=summons, data={"attendee": self._name(username)})
+            else:
+                note = {"note": "已完成本单位负责部分。"}
+                summons_part_done(actor=actor, summons_id=summons, data=note)
             return Case.objects.get(pk=case_id)
         if name == URGE:
             case = Case.objects.get(pk=case_id)

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
 
-from casework.models import Case, CaseEvent, EvaluationReport, Extension, SlaBreach, SlaTimer, Urge
+from casework.models import Case, CaseEvent, EvaluationReport, Extension, SlaBreach, SlaTimer, Summons, Urge
 from tests.factories import categories_ensure
 from workflows.working_time import SHANGHAI
 
@@ -85,6 +85,7 @@ def test_a_month_of_history_leaves_work_on_every_first_screen():
         assert CaseEvent.objects.filter(transition="whistle").exists()
         assert Extension.objects.filter(state=Extension.State.GRANTED).exists()
         assert Urge.objects.filter(state=Urge.State.ANSWERED).exists()
+        assert Summons.objects.filter(role="co", part_done_at__isnull=False).exists()
         # Old breaches were reviewed; the last days' wait for the supervisor, beside an incident.
         assert SlaBreach.objects.filter(acknowledged_at__isnull=False).exists()
         assert SlaTimer.objects.filter(state=SlaTimer.State.INCIDENT).count() == 1
