@@ -71,10 +71,10 @@ URGE, URGE_REPLY = "urge", "urge_reply"
 CHECK_IN, PART_DONE = "check_in", "part_done"
 URGE_REPLY_WITHIN = timedelta(days=1)
 ONLINE_SHARE = 0.2  # reported by residents through the public form, and rated there
-FRESH, FRESH_WAITS = timedelta(days=2), 0.4  # each step of the last two days' cases: 40 % wait
+FRESH, FRESH_WAITS = timedelta(days=3), 0.5  # each step of the last three days' cases: half wait
 OPENS, CLOSES = time(8, 30), time(18, 30)  # when staff act (Asia/Shanghai)
-# Beat sweeps every few seconds; history looks every two hours by day, every three by night.
-SWEEP_HOURS = [1, 4, *range(7, 24, 2)]
+# Beat sweeps every few seconds; history looks every three hours.
+SWEEP_HOURS = [1, 4, 7, 10, 13, 16, 19, 22]
 
 Step = tuple[float, str, str, dict]  # hours after the step before, username, transition, body
 
@@ -192,7 +192,7 @@ class _Play:
             if day.day == 20:
                 self.at(day + timedelta(hours=9), self._evaluation_day)
             self.at(day + timedelta(hours=17, minutes=40), _breaches_review)
-            filings = self.rng.randint(3, 5) if day.weekday() >= 5 else self.rng.randint(8, 13)
+            filings = self.rng.randint(2, 4) if day.weekday() >= 5 else self.rng.randint(7, 10)
             for _ in range(filings):
                 minute = self.rng.randint(8 * 60 + 30, 18 * 60 + 30)
                 self.at(day + timedelta(minutes=minute), self._filing())
